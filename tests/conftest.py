@@ -1,0 +1,15 @@
+"""Fixtures every test folder may use. Folder-specific fixtures live beside their tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    """The repository: ontology/, data/, shapes/, queries/ are read from here."""
+    return ROOT

@@ -1,0 +1,57 @@
+"""The app factory: ``create_app(settings, store)`` wires the blueprints to one store.
+
+One blueprint per protocol (:mod:`.sparql` query + update, :mod:`.gsp` Graph Store Protocol,
+:mod:`.description` service description + VoID, :mod:`.health`, :mod:`.openapi`); errors go
+through :mod:`.errors`; CORS by flask-cors, gzip by flask-compress, access logs by
+:mod:`.logging` (WSGI middleware). The factory never starts a server: :mod:`.serve` does.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_compress import Compress
+from flask_cors import CORS
+
+from ..config import Settings
+from ..formats import FORMATS
+from ..store.base import Store
+from . import description, errors, gsp, health, openapi, sparql
+from .context import EXTENSION, AppState
+from .logging import AccessLog
+
+#: bodies worth compressing: every text/JSON/RDF type we send
+COMPRESS_MIMETYPES = sorted(
+    {f.media_type for f in FORMATS}
+    | {"text/plain", "application/json", "text/html", "application/problem+json"}
+)
+#: request headers a browser may send cross-origin (preflight), and headers it may read
+CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "Accept", "If-None-Match"]
+CORS_EXPOSE_HEADERS = ["ETag", "Location", "Retry-After", "WWW-Authenticate", "Content-Length"]
+
+
+def create_app(settings: Settings, store: Store | None = None) -> Flask:
+    """A Flask app serving ``store`` (default: a new one from the store registry)."""
+    if store is None:
+        from ..store.registry import create
+
+        store = create(settings)
+    app = Flask(__name__)
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        JSON_SORT_KEYS=False,
+        COMPRESS_MIMETYPES=COMPRESS_MIMETYPES,
+        COMPRESS_ALGORITHM=["gzip"],
+        COMPRESS_STREAMS=False,
+        COMPRESS_MIN_SIZE=500,
+    )
+    app.extensions[EXTENSION] = AppState(settings=settings, store=store)
+    for module in (sparql, gsp, description, health, openapi):
+        app.register_blueprint(module.bp)
+    errors.register(app)
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()] or ["*"]
+    CORS(app, origins=origins if origins != ["*"] else "*",
+         allow_headers=CORS_ALLOW_HEADERS, expose_headers=CORS_EXPOSE_HEADERS,
+         methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"], max_age=600)
+    Compress(app)
+    app.wsgi_app = AccessLog(app.wsgi_app)  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,32 @@
+"""``/healthz``: 200 with the store's name and triple count, 503 if the store cannot answer."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, jsonify
+
+from .. import __version__
+from .context import state
+
+bp = Blueprint("health", __name__)
+log = logging.getLogger("alliance_kg.web")
+
+
+@bp.route("/healthz", methods=["GET"])
+def healthz() -> Response:
+    st = state()
+    try:
+        graphs = st.store.graph_names()
+        triples = st.store.count(None) + sum(st.store.count(g) for g in graphs)
+    except Exception as exc:  # the point of a health check: any failure is "unhealthy"
+        log.warning("health check failed: %s", exc)
+        resp = jsonify(status="unavailable", store=st.store.name,
+                       message=f"the store cannot answer: {type(exc).__name__}")
+        resp.status_code = 503
+        resp.headers["Retry-After"] = "5"
+    else:
+        resp = jsonify(status="ok", store=st.store.name, triples=triples, graphs=len(graphs),
+                       generation=st.generation, version=__version__)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp

@@ -1,0 +1,104 @@
+"""Reading a protocol request: parameters, bodies, charsets and size limits.
+
+werkzeug decodes forms leniently (bad bytes become U+FFFD); the SPARQL protocol wants UTF-8 and a
+clear error otherwise, so the URL query string and url-encoded bodies are decoded here, strictly.
+Bodies are read with the configured cap, whether or not the client sent ``Content-Length``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+from flask import request
+
+from ..errors import ErrorKind, KGError
+from .errors import LimitExceeded
+
+FORM = "application/x-www-form-urlencoded"
+UTF8_NAMES = {"utf-8", "utf8"}
+
+
+@dataclass
+class Params:
+    """Multi-valued parameters in arrival order (the URL's first, then a form body's)."""
+
+    items: list[tuple[str, str]] = field(default_factory=list)
+
+    def getlist(self, name: str) -> list[str]:
+        return [v for k, v in self.items if k == name]
+
+    def one(self, name: str) -> str | None:
+        """The single value of ``name``; 400 if it was given more than once."""
+        values = self.getlist(name)
+        if len(values) > 1:
+            raise KGError(ErrorKind.BAD_INPUT, f"parameter '{name}' given {len(values)} times; "
+                          "the protocol allows exactly one")
+        return values[0] if values else None
+
+    def __contains__(self, name: object) -> bool:
+        return any(k == name for k, _ in self.items)
+
+    def flag(self, *names: str, default: bool) -> bool:
+        """A boolean parameter (true/false, 1/0, yes/no, on/off); 400 for anything else."""
+        for name in names:
+            value = self.one(name)
+            if value is None:
+                continue
+            v = value.strip().lower()
+            if v in {"true", "1", "yes", "on", ""}:
+                return True
+            if v in {"false", "0", "no", "off"}:
+                return False
+            raise KGError(ErrorKind.BAD_INPUT, f"parameter '{name}' must be true or false, "
+                          f"not {value!r}")
+        return default
+
+
+def decode_form(raw: bytes, what: str) -> list[tuple[str, str]]:
+    try:
+        return parse_qsl(raw.decode("utf-8", errors="strict"), keep_blank_values=True,
+                         encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise KGError(ErrorKind.BAD_INPUT, f"{what} is not valid UTF-8 "
+                      f"(byte {exc.start}): percent-encode UTF-8") from None
+
+
+def url_params() -> Params:
+    return Params(decode_form(request.query_string, "the URL query string"))
+
+
+def media_type() -> tuple[str, dict[str, str]]:
+    """The request's media type (lower case, '' if none) and its parameters."""
+    return request.mimetype.lower(), {k.lower(): v for k, v in request.mimetype_params.items()}
+
+
+def read_body(max_bytes: int) -> bytes:
+    """The whole body, at most ``max_bytes`` (413 past that, also for chunked bodies)."""
+    length = request.content_length
+    if length is not None and length > max_bytes:
+        raise LimitExceeded.of("body", f"request body of {length} bytes is over the limit of "
+                               f"{max_bytes} bytes")
+    data = request.stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise LimitExceeded.of("body", f"request body is over the limit of {max_bytes} bytes")
+    return data
+
+
+def check_utf8_charset(params: dict[str, str]) -> None:
+    """415 unless the body's declared charset (if any) is UTF-8 (or its subset US-ASCII)."""
+    charset = params.get("charset")
+    if charset is not None and charset.strip().strip('"').lower() not in (
+        UTF8_NAMES | {"us-ascii", "ascii"}
+    ):
+        raise KGError(ErrorKind.UNSUPPORTED_MEDIA_TYPE,
+                      f"charset={charset} is not supported: send the body in UTF-8")
+
+
+def decode_utf8(data: bytes, what: str) -> str:
+    try:
+        text = data.decode("utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise KGError(ErrorKind.BAD_INPUT, f"{what} is not valid UTF-8 (byte {exc.start})") \
+            from None
+    return text.removeprefix("\ufeff")

@@ -1,0 +1,193 @@
+"""SPARQL 1.1 Protocol: query and update operations at ``/sparql`` (aliases ``/query``,
+``/update``).
+
+Query: ``GET ?query=``, ``POST`` url-encoded ``query=``, ``POST application/sparql-query``;
+``default-graph-uri``/``named-graph-uri`` (repeatable) set the dataset and override the query's
+``FROM``/``FROM NAMED``. Without either, the default graph is ASSERTED + INFERRED
+(``infer=false`` → ASSERTED only) and every named graph is visible to ``GRAPH``.
+The answer format is ``format=`` if given, else ``Accept``; the query runs through
+``store.executor.execute_query`` (a killable child process with timeout and result cap).
+
+Update: ``POST`` url-encoded ``update=`` or ``POST application/sparql-update``, with the bearer
+token; ``using-graph-uri``/``using-named-graph-uri`` become ``USING``/``USING NAMED`` of each
+operation. See :mod:`alliance_kg.web.writes` for what the default graph of an update is.
+
+``GET /sparql`` with neither ``query`` nor ``update`` returns the service description.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from ..errors import ErrorKind, KGError
+from ..formats import Format
+from ..namespaces import ASSERTED, INFERRED
+from ..store.base import GraphName, QueryForm
+from . import auth, conditional, negotiation, params, sparqltext, writes
+from .context import state
+from .errors import LimitExceeded
+from .logging import QUERY_HASH_KEY, query_hash
+
+bp = Blueprint("sparql", __name__)
+
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+
+
+def _execute_query(*args: object, **kwargs: object) -> tuple[Format, bytes]:
+    from ..store.executor import execute_query
+
+    result: tuple[Format, bytes] = execute_query(*args, **kwargs)
+    return result
+
+
+def read_request() -> tuple[params.Params, str | None, str | None]:
+    """(all parameters, query text, update text) of a protocol request; 4xx on misuse."""
+    p = params.url_params()
+    query = update = None
+    if request.method == "POST":
+        mt, mparams = params.media_type()
+        body = params.read_body(state().settings.max_body_bytes)
+        if mt == params.FORM:
+            params.check_utf8_charset(mparams)
+            p.items.extend(params.decode_form(body, "the form body"))
+        elif mt in {QUERY_TYPE, UPDATE_TYPE}:
+            params.check_utf8_charset(mparams)
+            for name in ("query", "update"):
+                if name in p:
+                    raise KGError(ErrorKind.BAD_INPUT, f"a {mt} body is the {mt[19:]}; "
+                                  f"'{name}' must not also be a URL parameter")
+            text = params.decode_utf8(body, f"the {mt} body")
+            if mt == QUERY_TYPE:
+                query = text
+            else:
+                update = text
+        elif body or mt:
+            what = f"Content-Type {mt}" if mt else "a body without Content-Type"
+            raise KGError(ErrorKind.UNSUPPORTED_MEDIA_TYPE,
+                          f"{what} is not a SPARQL protocol request: use {params.FORM}, "
+                          f"{QUERY_TYPE} or {UPDATE_TYPE}")
+    if query is None and update is None:
+        query, update = p.one("query"), p.one("update")
+    if query is not None and update is not None:
+        raise KGError(ErrorKind.BAD_INPUT, "a request carries either 'query' or 'update', "
+                      "not both")
+    return p, query, update
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+@bp.route("/query", methods=["GET", "POST"], endpoint="query_alias")
+def endpoint() -> Response:
+    p, query, update = read_request()
+    if update is not None:
+        if request.method != "POST":
+            raise KGError(ErrorKind.BAD_INPUT, "SPARQL Update is only accepted with POST "
+                          "(url-encoded 'update=' or application/sparql-update)")
+        return run_update(p, update)
+    if query is None:
+        if request.method == "POST":
+            raise KGError(ErrorKind.BAD_INPUT, "no 'query' or 'update' in the request")
+        from .description import service_description
+
+        return service_description()
+    return run_query(p, query)
+
+
+@bp.route("/update", methods=["POST"])
+def update_endpoint() -> Response:
+    p, query, update = read_request()
+    if query is not None:
+        raise KGError(ErrorKind.BAD_INPUT, "this is the update endpoint; send queries to "
+                      "/sparql")
+    if update is None:
+        raise KGError(ErrorKind.BAD_INPUT, "no 'update' in the request")
+    return run_update(p, update)
+
+
+# -- query ---------------------------------------------------------------------------------
+
+
+def dataset_for(p: params.Params, query: str) -> tuple[list[GraphName] | None, list[str] | None]:
+    """(default graphs, named graphs) for the engine; (None, None) keeps the query's own."""
+    default_uris, named_uris = p.getlist("default-graph-uri"), p.getlist("named-graph-uri")
+    if default_uris or named_uris:
+        return list(default_uris), list(named_uris)
+    if sparqltext.has_dataset_clause(query):
+        return None, None
+    infer = p.flag("infer", "inference", default=True)
+    defaults: list[GraphName] = [str(ASSERTED), str(INFERRED)] if infer else [str(ASSERTED)]
+    return defaults, None
+
+
+def check_services(text: str) -> None:
+    allowed = set(state().settings.service_allowlist)
+    for iri in sparqltext.service_iris(text):
+        if iri is None or iri not in allowed:
+            shown = f"<{iri}>" if iri else "a variable endpoint"
+            raise KGError(ErrorKind.FORBIDDEN, f"SERVICE {shown} is not in this server's "
+                          "allowlist of federated endpoints")
+
+
+def run_query(p: params.Params, query: str) -> Response:
+    st = state()
+    settings = st.settings
+    request.environ[QUERY_HASH_KEY] = query_hash(query)
+    if len(query) > settings.max_query_length:
+        in_url = request.method == "GET"
+        raise LimitExceeded.of("uri" if in_url else "query",
+                               f"query of {len(query)} characters is over the limit of "
+                               f"{settings.max_query_length}")
+    check_services(query)
+    default_graphs, named_graphs = dataset_for(p, query)
+    format_params = p.getlist("format") or p.getlist("output")
+
+    etag = None
+    if request.method in ("GET", "HEAD") and sparqltext.is_deterministic(query):
+        etag = st.etag(
+            "query", query, repr(default_graphs), repr(named_graphs), repr(format_params),
+            request.headers.get("Accept", ""),
+        )
+        if conditional.matches(etag):
+            return conditional.not_modified(etag)
+
+    def choose_format(form: QueryForm) -> Format:
+        return negotiation.choose(request.accept_mimetypes, negotiation.formats_for(form),
+                                  format_params, what=f"a {form} query")
+
+    fmt, body = _execute_query(
+        st.store, query, choose_format=choose_format, default_graphs=default_graphs,
+        named_graphs=named_graphs, base_iri=settings.public_base,
+        timeout=settings.query_timeout, limit=settings.max_results,
+    )
+    resp = Response(body, status=200, content_type=negotiation.content_type(fmt))
+    return conditional.finish(resp, etag)
+
+
+# -- update --------------------------------------------------------------------------------
+
+
+def run_update(p: params.Params, update: str) -> Response:
+    st = state()
+    auth.require_writer(st.settings)
+    request.environ[QUERY_HASH_KEY] = query_hash(update)
+    if len(update) > st.settings.max_query_length:
+        raise LimitExceeded.of("query", f"update of {len(update)} characters is over the "
+                               f"limit of {st.settings.max_query_length}")
+    using, using_named = p.getlist("using-graph-uri"), p.getlist("using-named-graph-uri")
+    if using or using_named:
+        if sparqltext.has_using_or_with(update):
+            raise KGError(ErrorKind.BAD_INPUT, "using-graph-uri/using-named-graph-uri cannot "
+                          "be combined with USING, USING NAMED or WITH in the update")
+        try:
+            update = sparqltext.add_using(update, using, using_named)
+        except ValueError as exc:
+            raise KGError(ErrorKind.BAD_INPUT, str(exc)) from None
+    forbidden = {"LOAD"} & sparqltext.keywords(update)
+    if forbidden:
+        raise KGError(ErrorKind.FORBIDDEN, "LOAD is disabled on this server: send the data "
+                      "with the Graph Store Protocol (PUT/POST /rdf-graph-store) instead")
+    if "SERVICE" in sparqltext.keywords(update):
+        raise KGError(ErrorKind.FORBIDDEN, "SERVICE is not allowed inside an update")
+    base = st.settings.public_base
+    writes.apply(st, lambda scratch: scratch.update(update, base))
+    return Response(status=204)

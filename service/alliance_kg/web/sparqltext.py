@@ -1,0 +1,177 @@
+"""Just enough lexing of SPARQL text for the protocol layer.
+
+The protocol needs a few facts about a request before the engine sees it: does a query carry its
+own dataset (``FROM``/``FROM NAMED``), does an update carry ``USING``/``WITH`` (a conflict with
+``using-graph-uri``), does it ``LOAD`` or call a ``SERVICE``, and where to put the ``USING``
+clauses the protocol parameters stand for. Keywords are found by a lexer that skips IRIs,
+strings, comments, variables and prefixed names, so ``?from``, ``ex:with`` or ``"LOAD"`` never
+count. Parsing proper (and every syntax error) is the engine's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+              | '''(?:[^'\\]|\\.|'(?!''))*'''
+              | "(?:[^"\\\n\r]|\\.)*"
+              | '(?:[^'\\\n\r]|\\.)*')
+  | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)
+  | (?P<pname>(?:[^\W\d][\w\-.]*)?:(?:[\w\-.:%\\]|\\.)*)
+  | (?P<word>[^\W\d]\w*)
+  | (?P<open>\{)
+  | (?P<close>\})
+  | (?P<semi>;)
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    start: int
+    end: int
+    depth: int  #: brace depth before the token
+
+    @property
+    def keyword(self) -> str | None:
+        return self.text.upper() if self.kind == "word" else None
+
+
+def tokens(text: str) -> Iterator[Token]:
+    depth = 0
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup or "other"
+        if kind in {"ws", "comment"}:
+            continue
+        tok = Token(kind, m.group(), m.start(), m.end(), depth)
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth = max(0, depth - 1)
+        yield tok
+
+
+def keywords(text: str) -> set[str]:
+    return {t.text.upper() for t in tokens(text) if t.kind == "word"}
+
+
+def has_dataset_clause(query: str) -> bool:
+    """``FROM`` or ``FROM NAMED`` in a query (only the dataset clause uses that keyword)."""
+    return "FROM" in keywords(query)
+
+
+def has_using_or_with(update: str) -> bool:
+    """``USING``, ``USING NAMED`` or ``WITH`` anywhere in an update request."""
+    return bool({"USING", "WITH"} & keywords(update))
+
+
+#: functions whose value changes from one evaluation to the next: no ETag for such queries
+NONDETERMINISTIC = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE", "SERVICE"})
+
+
+def is_deterministic(query: str) -> bool:
+    return not (NONDETERMINISTIC & keywords(query))
+
+
+def _iri(value: str) -> str:
+    if any(c in value for c in '<>"{}|^`\\') or any(ord(c) <= 0x20 for c in value):
+        raise ValueError(f"not an IRI: {value!r}")
+    return f"<{value}>"
+
+
+def add_using(update: str, using: Sequence[str], using_named: Sequence[str]) -> str:
+    """Give every ``DELETE``/``INSERT … WHERE`` operation the protocol's dataset.
+
+    ``using-graph-uri``/``using-named-graph-uri`` act as ``USING``/``USING NAMED`` clauses of
+    each operation that has a ``WHERE``; ``DELETE WHERE { P }`` is first spelled out as
+    ``DELETE { P } WHERE { P }`` (its definition) so that it can carry them. Operations without
+    a ``WHERE`` (``INSERT DATA``, ``CLEAR`` …) are unaffected, as in the protocol.
+    """
+    clause = " ".join(
+        [f"USING {_iri(g)}" for g in using] + [f"USING NAMED {_iri(g)}" for g in using_named]
+    )
+    if not clause:
+        return update
+    toks = list(tokens(update))
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement)
+    op_start = True
+    op_first: str | None = None
+    prev: Token | None = None
+    for i, tok in enumerate(toks):
+        if tok.depth == 0 and tok.kind == "semi":
+            op_start, op_first, prev = True, None, None
+            continue
+        kw = tok.keyword
+        if tok.depth == 0 and kw is not None:
+            if op_start and kw not in {"PREFIX", "BASE"}:
+                op_first, op_start = kw, False
+            if kw == "WHERE" and op_first in {"INSERT", "DELETE"}:
+                if prev is not None and prev.keyword == "DELETE":
+                    # DELETE WHERE { P }  ->  DELETE { P } USING ... WHERE { P }
+                    close = _matching_close(toks, i + 1)
+                    if close is None:
+                        return update  # malformed: let the engine report it
+                    pattern = update[toks[i + 1].start:toks[close].end]
+                    edits.append((tok.start, toks[close].end,
+                                  f"{pattern} {clause} WHERE {pattern}"))
+                else:
+                    edits.append((tok.start, tok.start, f"{clause} "))
+        if tok.depth == 0 or (tok.kind == "close" and tok.depth == 1):
+            prev = tok
+    out = update
+    for start, end, text in reversed(edits):
+        out = out[:start] + text + out[end:]
+    return out
+
+
+def _matching_close(toks: list[Token], i: int) -> int | None:
+    if i >= len(toks) or toks[i].kind != "open":
+        return None
+    depth = toks[i].depth
+    for j in range(i + 1, len(toks)):
+        if toks[j].kind == "close" and toks[j].depth == depth + 1:
+            return j
+    return None
+
+
+def prefixes(text: str) -> dict[str, str]:
+    """``PREFIX p: <iri>`` declarations of a query or update."""
+    toks = [t for t in tokens(text)]
+    out: dict[str, str] = {}
+    for a, b, c in zip(toks, toks[1:], toks[2:], strict=False):
+        if a.keyword == "PREFIX" and b.kind == "pname" and c.kind == "iri":
+            out[b.text[:-1] if b.text.endswith(":") else b.text] = c.text[1:-1]
+    return out
+
+
+def service_iris(text: str) -> list[str | None]:
+    """The endpoint of every ``SERVICE`` clause (None for a variable or unknown prefix)."""
+    toks = list(tokens(text))
+    known = prefixes(text)
+    out: list[str | None] = []
+    for i, tok in enumerate(toks):
+        if tok.keyword != "SERVICE":
+            continue
+        j = i + 1
+        if j < len(toks) and toks[j].keyword == "SILENT":
+            j += 1
+        target = toks[j] if j < len(toks) else None
+        if target is not None and target.kind == "iri":
+            out.append(target.text[1:-1])
+        elif target is not None and target.kind == "pname":
+            prefix, _, local = target.text.partition(":")
+            out.append(known[prefix] + local if prefix in known else None)
+        else:
+            out.append(None)
+    return out

@@ -173,6 +173,13 @@ def run_update(p: params.Params, update: str) -> Response:
     if len(update) > st.settings.max_query_length:
         raise LimitExceeded.of("query", f"update of {len(update)} characters is over the "
                                f"limit of {st.settings.max_query_length}")
+    kws = sparqltext.keywords(update)
+    if "LOAD" in kws:
+        raise KGError(ErrorKind.FORBIDDEN, "LOAD is disabled on this server: send the data "
+                      "with the Graph Store Protocol (PUT/POST /rdf-graph-store) instead")
+    if "SERVICE" in kws:
+        raise KGError(ErrorKind.FORBIDDEN, "SERVICE is not allowed inside an update")
+    writes.check_update_syntax(update, st.settings.public_base)
     using, using_named = p.getlist("using-graph-uri"), p.getlist("using-named-graph-uri")
     if using or using_named:
         if sparqltext.has_using_or_with(update):
@@ -182,12 +189,7 @@ def run_update(p: params.Params, update: str) -> Response:
             update = sparqltext.add_using(update, using, using_named)
         except ValueError as exc:
             raise KGError(ErrorKind.BAD_INPUT, str(exc)) from None
-    forbidden = {"LOAD"} & sparqltext.keywords(update)
-    if forbidden:
-        raise KGError(ErrorKind.FORBIDDEN, "LOAD is disabled on this server: send the data "
-                      "with the Graph Store Protocol (PUT/POST /rdf-graph-store) instead")
-    if "SERVICE" in sparqltext.keywords(update):
-        raise KGError(ErrorKind.FORBIDDEN, "SERVICE is not allowed inside an update")
     base = st.settings.public_base
+    update = sparqltext.silent_clear(update)
     writes.apply(st, lambda scratch: scratch.update(update, base))
     return Response(status=204)

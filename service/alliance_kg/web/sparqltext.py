@@ -175,3 +175,18 @@ def service_iris(text: str) -> list[str | None]:
         else:
             out.append(None)
     return out
+
+
+def silent_clear(update: str) -> str:
+    """``CLEAR GRAPH <g>`` → ``CLEAR SILENT GRAPH <g>``.
+
+    The service does not keep empty graphs (a graph exists while it holds triples), so clearing
+    a graph that does not exist is clearing an empty graph: a no-op, not an error (the W3C
+    protocol test ``update_base_uri`` relies on it; Fuseki behaves the same).
+    """
+    toks = list(tokens(update))
+    out = update
+    for tok, nxt in reversed(list(zip(toks, [*toks[1:], None], strict=True))):
+        if tok.depth == 0 and tok.keyword == "CLEAR" and (nxt is None or nxt.keyword != "SILENT"):
+            out = out[:tok.end] + " SILENT" + out[tok.end:]
+    return out

@@ -74,6 +74,18 @@ def syntax_error(exc: SyntaxError, what: str) -> KGError:
     return KGError(ErrorKind.BAD_INPUT, f"{what}: {message}", line=line, column=column)
 
 
+def check_update_syntax(sparql: str, base_iri: str | None) -> None:
+    """Raise ``BAD_INPUT`` with the parser's line/column for the text *as the client sent it*
+    (before the protocol layer adds ``USING``/``SILENT``), by running it on an empty store.
+    Callers must have refused ``LOAD`` and ``SERVICE`` first (they would reach the network)."""
+    try:
+        ox.Store().update(sparql, base_iri=base_iri)
+    except SyntaxError as exc:
+        raise syntax_error(exc, "SPARQL Update syntax error") from None
+    except Exception:  # evaluation errors on an empty store say nothing about the request
+        return
+
+
 class Scratch:
     """An in-memory copy of the dataset whose default graph is the asserted graph."""
 

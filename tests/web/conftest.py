@@ -127,7 +127,8 @@ def ro_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def rw_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("rw")
     server = start_server(tmp, "rw", dataset=str(FIXTURE), allow_update=True, token=TOKEN,
-                          validate_on_update=True, query_timeout=5.0, store="oxigraph")
+                          validate_on_update=True, query_timeout=5.0, store="oxigraph",
+                          max_body_bytes=1_000_000)
     yield server
     stop_server(server)
 

@@ -111,17 +111,18 @@ class OxStore(Store):
         return bytes(ox.serialize(triples, format=_rdf(fmt)) or b"")
 
     def replace_graphs(self, graphs: dict[GraphName, tuple[bytes, Format]]) -> None:
-        staged = []
+        # one SPARQL update = one transaction: readers see all graphs swapped or none
+        ops = []
         for g, (data, fmt) in graphs.items():
-            quads = [ox.Quad(t.subject, t.predicate, t.object, _node(g))
-                     for t in ox.parse(data, _rdf(fmt))] if data else []
-            staged.append((g, quads))
-        for g, quads in staged:
+            triples = "\n".join(str(t) + " ." for t in ox.parse(data, _rdf(fmt))) if data else ""
             if g is None:
-                self.ox.clear_graph(ox.DefaultGraph())
+                ops.append("CLEAR DEFAULT")
+                ops.append(f"INSERT DATA {{ {triples} }}")
             else:
-                self.ox.remove_graph(ox.NamedNode(g))
-            self.ox.extend(quads)
+                ops.append(f"DROP SILENT GRAPH <{g}>")
+                ops.append(f"INSERT DATA {{ GRAPH <{g}> {{ {triples} }} }}")
+        if ops:
+            self.ox.update(" ;\n".join(ops))
 
     def drop_graph(self, graph: GraphName) -> None:
         if graph is None:

@@ -301,3 +301,11 @@ def test_cors_preflight_allows_authorization(ro_server: Server) -> None:
                      headers={"Origin": "https://yasgui.example"}, timeout=10)
     assert r.headers["Access-Control-Allow-Origin"] in ("*", "https://yasgui.example")
     assert "ETag" in r.headers["Access-Control-Expose-Headers"]
+
+
+def test_invalid_graph_iris_are_400(ro_server: Server) -> None:
+    assert get(ro_server, "ASK {}", None, **{"default-graph-uri": "not an iri"}).status_code \
+        == 400
+    assert get(ro_server, "ASK {}", None, **{"named-graph-uri": "rel"}).status_code == 400
+    r = requests.get(ro_server.store, params={"graph": "http://a b/"}, timeout=10)
+    assert r.status_code == 400

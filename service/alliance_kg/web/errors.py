@@ -130,6 +130,7 @@ def _body(status: int, kind: str, message: str, extra: dict[str, Any]) -> Respon
             text = f"line {where}" + (f", column {col}" if col is not None else "") + f": {message}"
         resp = Response(f"{status} {kind}: {text}\n", status=status,
                         mimetype="text/plain")
+    resp.vary.add("Accept")
     return resp
 
 

@@ -43,7 +43,7 @@ def _target(p: params.Params, direct: bool) -> Target:
         if graph is not None or has_default:
             raise KGError(ErrorKind.BAD_INPUT, "a graph named by its URL takes no ?graph= or "
                           "?default")
-        return request.base_url
+        return params.iri(request.base_url, "the request URL")
     if graph is not None and has_default:
         raise KGError(ErrorKind.BAD_INPUT, "give either ?graph=<iri> or ?default, not both")
     if has_default:
@@ -51,7 +51,7 @@ def _target(p: params.Params, direct: bool) -> Target:
     if graph is not None:
         if not graph.strip():
             raise KGError(ErrorKind.BAD_INPUT, "?graph= needs an IRI")
-        return urljoin(request.base_url, graph.strip())
+        return params.iri(urljoin(request.base_url, graph.strip()), "graph")
     return STORE
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
+import pyoxigraph as ox
 from flask import request
 
 from ..errors import ErrorKind, KGError
@@ -53,6 +54,19 @@ class Params:
             raise KGError(ErrorKind.BAD_INPUT, f"parameter '{name}' must be true or false, "
                           f"not {value!r}")
         return default
+
+
+def iri(value: str, what: str) -> str:
+    """``value`` if it is an absolute IRI, else 400 naming the parameter."""
+    try:
+        return str(ox.NamedNode(value.strip()).value)
+    except ValueError as exc:
+        raise KGError(ErrorKind.BAD_INPUT, f"{what}: {value!r} is not an absolute IRI ({exc})") \
+            from None
+
+
+def iris(p: Params, name: str) -> list[str]:
+    return [iri(v, name) for v in p.getlist(name)]
 
 
 def decode_form(raw: bytes, what: str) -> list[tuple[str, str]]:

@@ -109,7 +109,8 @@ def update_endpoint() -> Response:
 
 def dataset_for(p: params.Params, query: str) -> tuple[list[GraphName] | None, list[str] | None]:
     """(default graphs, named graphs) for the engine; (None, None) keeps the query's own."""
-    default_uris, named_uris = p.getlist("default-graph-uri"), p.getlist("named-graph-uri")
+    default_uris = params.iris(p, "default-graph-uri")
+    named_uris = params.iris(p, "named-graph-uri")
     if default_uris or named_uris:
         return list(default_uris), list(named_uris)
     if sparqltext.has_dataset_clause(query):
@@ -180,7 +181,8 @@ def run_update(p: params.Params, update: str) -> Response:
     if "SERVICE" in kws:
         raise KGError(ErrorKind.FORBIDDEN, "SERVICE is not allowed inside an update")
     writes.check_update_syntax(update, st.settings.public_base)
-    using, using_named = p.getlist("using-graph-uri"), p.getlist("using-named-graph-uri")
+    using = params.iris(p, "using-graph-uri")
+    using_named = params.iris(p, "using-named-graph-uri")
     if using or using_named:
         if sparqltext.has_using_or_with(update):
             raise KGError(ErrorKind.BAD_INPUT, "using-graph-uri/using-named-graph-uri cannot "

@@ -41,6 +41,16 @@ def _example(param: dict[str, Any]) -> str:
     return str(param.get("example", "x"))
 
 
+def _resolve(doc: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" not in node:
+        return node
+    target: Any = doc
+    for part in node["$ref"].lstrip("#/").split("/"):
+        target = target[part]
+    resolved: dict[str, Any] = target
+    return resolved
+
+
 def test_openapi_matches_routes(ro_server: Server, rw_server: Server) -> None:
     doc = requests.get(ro_server.url + "/openapi.json", timeout=10).json()
     assert doc["openapi"].startswith("3.")
@@ -53,7 +63,8 @@ def test_openapi_matches_routes(ro_server: Server, rw_server: Server) -> None:
         for method, op in item.items():
             server = rw_server if method in ("put", "post", "delete") or "{" in path \
                 else ro_server
-            examples = {p["name"]: _example(p) for p in op.get("parameters", [])}
+            params = [_resolve(doc, p) for p in op.get("parameters", [])]
+            examples = {p["name"]: _example(p) for p in params}
             url = server.url + re.sub(r"\{([^}]+)\}", lambda m, ex=examples: ex[m.group(1)],
                                       path)
             r = requests.request(method.upper(), url, timeout=10, headers={
@@ -62,6 +73,10 @@ def test_openapi_matches_routes(ro_server: Server, rw_server: Server) -> None:
             assert r.status_code not in (404, 405) or not_a_graph, (method, path, r.status_code)
             checked += 1
     assert checked >= 20
+    # every $ref resolves
+    refs = re.findall(r'"\$ref": "([^"]+)"', json.dumps(doc))
+    for target in set(refs):
+        assert _resolve(doc, {"$ref": target})
 
 
 def test_access_log_is_json_without_token(rw_server: Server) -> None:

@@ -94,8 +94,7 @@ def test_query_dataset_default_graph(w3c: Server) -> None:
     assert boolean(post_query(w3c, q)) is False
 
 
-@pytest.mark.parametrize("method", ["get", "post"])
-def test_query_dataset_default_graphs(w3c: Server, method: str) -> None:
+def _default_graphs(w3c: Server, method: str) -> None:
     q = f"ASK {{ <{data_graph(1)}> ?p ?o . <{data_graph(2)}> ?p ?o }}"
     params = {"default-graph-uri": [data_graph(1), data_graph(2)]}
     if method == "get":
@@ -107,8 +106,7 @@ def test_query_dataset_default_graphs(w3c: Server, method: str) -> None:
     assert boolean(post_query(w3c, q, only_one)) is False
 
 
-@pytest.mark.parametrize("method", ["get", "post"])
-def test_query_dataset_named_graphs(w3c: Server, method: str) -> None:
+def _named_graphs(w3c: Server, method: str) -> None:
     q = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
     params = {"named-graph-uri": [data_graph(1), data_graph(2)]}
     if method == "get":
@@ -121,6 +119,22 @@ def test_query_dataset_named_graphs(w3c: Server, method: str) -> None:
     # only named graphs given: the default graph is empty
     r = post_query(w3c, "ASK { ?s ?p ?o }", params)
     assert boolean(r) is False
+
+
+def test_query_dataset_default_graphs_get(w3c: Server) -> None:
+    _default_graphs(w3c, "get")
+
+
+def test_query_dataset_default_graphs_post(w3c: Server) -> None:
+    _default_graphs(w3c, "post")
+
+
+def test_query_dataset_named_graphs_get(w3c: Server) -> None:
+    _named_graphs(w3c, "get")
+
+
+def test_query_dataset_named_graphs_post(w3c: Server) -> None:
+    _named_graphs(w3c, "post")
 
 
 def test_query_dataset_full(w3c: Server) -> None:

@@ -55,7 +55,7 @@ def read_request() -> tuple[params.Params, str | None, str | None]:
             params.check_utf8_charset(mparams)
             for name in ("query", "update"):
                 if name in p:
-                    raise KGError(ErrorKind.BAD_INPUT, f"a {mt} body is the {mt[19:]}; "
+                    raise KGError(ErrorKind.BAD_INPUT, f"with {mt} the body is the request; "
                                   f"'{name}' must not also be a URL parameter")
             text = params.decode_utf8(body, f"the {mt} body")
             if mt == QUERY_TYPE:
@@ -134,7 +134,7 @@ def run_query(p: params.Params, query: str) -> Response:
     settings = st.settings
     request.environ[QUERY_HASH_KEY] = query_hash(query)
     if len(query) > settings.max_query_length:
-        in_url = request.method == "GET"
+        in_url = request.method != "POST"
         raise LimitExceeded.of("uri" if in_url else "query",
                                f"query of {len(query)} characters is over the limit of "
                                f"{settings.max_query_length}")

@@ -67,6 +67,8 @@ ASSERTED = GRAPH["asserted"]
 INFERRED = GRAPH["inferred"]
 ONTOLOGY = GRAPH["ontology"]
 SHAPES = GRAPH["shapes"]
+#: Description of the built dataset (VoID counts, source files), written by ``alliance-kg build``.
+DESCRIPTION = GRAPH["description"]
 #: Catalogue of merged external sources (provenance of each merge).
 CATALOGUE = GRAPH["catalogue"]
 #: Prefix of the graph of each merged external source: GRAPH["source/<name>"].

@@ -51,6 +51,7 @@ DERIVATION_INPUTS = frozenset({ASSERTED_IRI, INFERRED_IRI, ONTOLOGY_IRI, SHAPES_
 Triples = frozenset[ox.Triple]
 Snapshot = dict[str | None, Triples]
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _POSITION = re.compile(r"at (?:line )?(\d+)(?::|,? column )(\d+)")
 
 #: one writer at a time per process; readers are never blocked (the swap is atomic)
@@ -91,7 +92,9 @@ class Scratch:
 
     def __init__(self, dump: bytes, empty_graphs: Iterable[str]) -> None:
         self.ox = ox.Store()
-        self.ox.load(dump, ox.RdfFormat.N_QUADS)
+        # parse + extend keeps the store's blank node labels (``load`` would rename them), so
+        # the graphs written back name the same blank nodes as the graphs left untouched
+        self.ox.extend(ox.parse(dump, ox.RdfFormat.N_QUADS))
         self.had_physical_default = any(True for _ in self.ox.quads_for_pattern(
             None, None, None, ox.DefaultGraph()))
         if self.ox.contains_named_graph(ox.NamedNode(ASSERTED_IRI)):
@@ -167,11 +170,25 @@ def _nt(triples: Iterable[ox.Triple]) -> bytes:
     return bytes(ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.N_TRIPLES) or b"")
 
 
+def _term(t: object) -> rdflib.term.Node:
+    """A pyoxigraph term as rdflib's, blank nodes keeping their labels."""
+    if isinstance(t, ox.NamedNode):
+        return rdflib.URIRef(t.value)
+    if isinstance(t, ox.BlankNode):
+        return rdflib.BNode(t.value)
+    if isinstance(t, ox.Literal):
+        if t.language:
+            return rdflib.Literal(t.value, lang=t.language)
+        if t.datatype.value == _XSD_STRING:  # rdflib's usual spelling of a plain string
+            return rdflib.Literal(t.value)
+        return rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
+    raise KGError(ErrorKind.BAD_INPUT, f"RDF-star terms are not supported: {t}")
+
+
 def _rdflib(triples: Iterable[ox.Triple]) -> rdflib.Graph:
     g = rdflib.Graph()
-    data = _nt(triples)
-    if data:
-        g.parse(data=data, format="nt")
+    for t in triples:
+        g.add((_term(t.subject), _term(t.predicate), _term(t.object)))
     return g
 
 

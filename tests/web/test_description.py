@@ -67,5 +67,8 @@ def test_void(ro_server: Server) -> None:
     assert sum(subsets.values()) == health["triples"]
     assert int(g.value(ds, VOID.classes)) > 0
     assert str(g.value(ds, VOID.dataDump)).endswith("/rdf-graph-store")
+    assert g.value(ds, rdflib.DCTERMS.title) is not None
+    # the build's metadata is kept, its counts are not
+    assert len(list(g.objects(ds, VOID.triples))) == 1
     g = fetch(ro_server.url + "/.well-known/void", "application/ld+json", "json-ld")
     assert (None, VOID.sparqlEndpoint, None) in g

@@ -19,8 +19,8 @@ from flask import Blueprint, Response, request, url_for
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
-from ..formats import Format, Kind, of_kind
-from ..namespaces import ASSERTED, INFERRED, PREFIXES, SD, VOID, bind_prefixes
+from ..formats import BY_KEY, Format, Kind, of_kind
+from ..namespaces import ASSERTED, DESCRIPTION, INFERRED, PREFIXES, SD, VOID, bind_prefixes
 from . import conditional, negotiation
 from .context import AppState, state
 
@@ -34,6 +34,7 @@ FORMAT_IRIS: dict[str, str] = {
     "xml": "SPARQL_Results_XML", "csv": "SPARQL_Results_CSV", "tsv": "SPARQL_Results_TSV",
 }
 DESCRIPTION_FORMATS: tuple[Format, ...] = tuple(of_kind(Kind.GRAPH))
+NTRIPLES = BY_KEY["ntriples"]
 
 
 def dataset_iri(st: AppState) -> URIRef:
@@ -119,8 +120,6 @@ def void() -> Response:
 
 def _select(st: AppState, sparql: str) -> list[dict[str, str]]:
     """Bindings of a SELECT over the whole store (values only), for statistics."""
-    from ..formats import BY_KEY
-
     raw = st.store.query(sparql, default_graphs=None, named_graphs=None).serialize(
         BY_KEY["json"])
     rows = json.loads(raw)["results"]["bindings"]
@@ -138,16 +137,29 @@ def vocabularies(st: AppState) -> list[str]:
     return sorted(ns for ns in found if ns is not None)
 
 
+def build_metadata(st: AppState, ds: URIRef) -> rdflib.Graph:
+    """What the build wrote about the dataset (title, description, source files), without its
+    counts: those were true at build time, the live ones are computed here."""
+    g = rdflib.Graph()
+    if str(DESCRIPTION) not in st.store.graph_names():
+        return g
+    built = rdflib.Graph().parse(data=st.store.get_graph(str(DESCRIPTION), NTRIPLES),
+                                 format="nt")
+    for _, p, o in built.triples((URIRef(st.settings.public_base + "dataset"), None, None)):
+        if p not in (VOID.triples, VOID.subset):
+            g.add((ds, p, o))
+    return g
+
+
 def build_void(st: AppState, endpoint: str, graph_store: str) -> rdflib.Graph:
     g = rdflib.Graph()
     bind_prefixes(g)
     ds = dataset_iri(st)
     counts = graph_counts(st)
     g.add((ds, RDF.type, VOID.Dataset))
-    g.add((ds, DCTERMS.title, Literal("Alliance KG")))
-    g.add((ds, DCTERMS.description, Literal(
-        "A linked-data knowledge graph of the Indo-Pacific security architecture: alliances, "
-        "military commands, agreements, frameworks, the states and people behind them.")))
+    g += build_metadata(st, ds)
+    if (ds, DCTERMS.title, None) not in g:
+        g.add((ds, DCTERMS.title, Literal("Alliance KG", lang="en")))
     g.add((ds, VOID.sparqlEndpoint, URIRef(endpoint)))
     g.add((ds, VOID.dataDump, URIRef(graph_store)))
     g.add((ds, VOID.uriSpace, Literal(st.settings.public_base + "resource/")))

@@ -3,15 +3,29 @@
 Nothing here does the work; every command is a call into ``knowledge``, ``store`` or ``web``,
 the same functions the service uses. Exit codes are the same for every command:
 0 success (and "conforms"), 1 violations found, 2 bad input, 3 any other failure.
+Results go to standard output; progress (only when standard error is a terminal), summaries and
+errors go to standard error, so a result can be piped or redirected as it is.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
 
 import click
 
+from .config import Settings
 from .errors import ErrorKind, KGError
+from .formats import BY_KEY, FORMATS, Kind
+from .knowledge.build import build_dataset, is_stale, write_dataset
+from .knowledge.load import load_files, repo_sources
+from .knowledge.names import compact
+from .knowledge.query import ALL_FORMATS, render, run_query
+from .knowledge.validate import INFERENCE_MODES, RENDER_FORMATS, validate_files
 
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
@@ -28,11 +42,57 @@ EXIT_CODES: dict[ErrorKind, int] = {
     ErrorKind.CONFLICT: EXIT_VIOLATIONS,
 }
 
+RDF_INPUT_FORMATS = tuple(f.key for f in FORMATS if f.kind is not Kind.RESULTS)
+
 
 def fail(err: KGError) -> None:
     """Print an error the way compilers do (``file:line:col: message``) and exit."""
     click.echo(f"alliance-kg: error: {err}", err=True)
     sys.exit(EXIT_CODES.get(err.kind, EXIT_FAILURE))
+
+
+def progress() -> Callable[[str], None] | None:
+    """A progress printer for long operations, only when a person watches standard error."""
+    if not sys.stderr.isatty():
+        return None
+    return lambda message: click.echo(f"alliance-kg: {message}...", err=True)
+
+
+def _settings(root: Path | None, **overrides: object) -> Settings:
+    """Settings from ALLIANCE_KG_* variables, with the options that were given on top."""
+    settings = Settings.from_env()
+    given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
+    if root is not None:
+        given["root"] = root.resolve()
+    return dataclasses.replace(settings, **given)
+
+
+def _display(path: Path) -> str:
+    """A path as a person would type it: relative to the working directory when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _write(data: bytes, output: Path | None) -> None:
+    if output is None:
+        out: IO[bytes] = sys.stdout.buffer
+        out.write(data)
+        out.flush()
+    else:
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_bytes(data)
+        except OSError as exc:
+            fail(KGError(ErrorKind.BAD_INPUT, f"cannot write: {exc.strerror or exc}",
+                         file=str(output)))
+
+
+ROOT_OPTION = click.option(
+    "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Project folder holding ontology/, data/ and shapes/ "
+         "(default: ALLIANCE_KG_ROOT, else found from the working directory).")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -41,4 +101,185 @@ def main() -> None:
     """Alliance KG: build, validate, query and serve the Indo-Pacific security knowledge graph."""
 
 
-# Commands are added below: build, validate, query (knowledge), serve (web).
+# -- build ---------------------------------------------------------------------------------------
+
+
+@main.command()
+@ROOT_OPTION
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the TriG dataset (default: dist/alliance-kg.trig).")
+@click.option("--no-validate", is_flag=True,
+              help="Skip the SHACL check of asserted + inferred data (reasoning still runs).")
+def build(root: Path | None, output: Path | None, no_validate: bool) -> None:
+    """Load ontology + data + shapes, reason (OWL 2 RL), validate, write the dataset.
+
+    Exit 0 when written; 1 when the data contradicts the ontology or violates the shapes
+    (nothing is written); 2 on a parse error (file:line:col).
+    """
+    settings = _settings(root)
+    path = output or settings.dataset_path
+    try:
+        ds = build_dataset(settings.root, validate_shapes=not no_validate, progress=progress())
+        write_dataset(ds, path)
+    except KGError as err:
+        fail(err)
+    counts = sorted((compact(g.identifier), len(g)) for g in ds.graphs() if len(g))
+    width = max((len(name) for name, _ in counts), default=0)
+    for name, n in counts:
+        click.echo(f"  {name:<{width}}  {n:>8} triples")
+    click.echo(f"wrote {_display(path)}")
+
+
+# -- validate ------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=str)
+@click.option("--shapes", "-s", "shapes", multiple=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Shapes file (repeatable; default: the project's shapes/*.ttl).")
+@click.option("--ontology", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Ontology file for the class hierarchy and inference (repeatable; "
+                   "default: the project's ontology/*.ttl).")
+@click.option("--inference", type=click.Choice(INFERENCE_MODES), default="owlrl",
+              show_default=True,
+              help="Add what the ontology entails before validating, as the build does "
+                   "('none': validate the triples as written).")
+@click.option("--format", "report_format", type=click.Choice(RENDER_FORMATS), default="text",
+              show_default=True, help="Report format.")
+@click.option("--input-format", type=click.Choice(RDF_INPUT_FORMATS), default=None,
+              help="Format of FILES when their extension does not tell (required for '-').")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the report to this file instead of standard output.")
+@ROOT_OPTION
+def validate(files: tuple[str, ...], shapes: tuple[Path, ...], ontology: tuple[Path, ...],
+             inference: str, report_format: str, input_format: str | None,
+             output: Path | None, root: Path | None) -> None:
+    """SHACL-validate FILES (or, without FILES, this project's data) against the shapes.
+
+    FILES may be Turtle, TriG, N-Triples, N-Quads, RDF/XML, JSON-LD (by extension, .gz too);
+    '-' reads standard input. Exit 0 conforms (warnings allowed), 1 violations (or the data
+    contradicts the ontology), 2 bad input (unreadable or malformed file, bad shapes).
+    """
+    settings = _settings(root)
+    sources = repo_sources(settings.root)
+    data_paths: list[Path | str] = [f if f == "-" else Path(f) for f in files]
+    if not data_paths:
+        data_paths = [Path(_display(p)) for p in sources["data"]]
+    shapes_paths = list(shapes) or [Path(_display(p)) for p in sources["shapes"]]
+    ontology_paths = list(ontology) or [Path(_display(p)) for p in sources["ontology"]]
+    if not shapes_paths:
+        fail(KGError(ErrorKind.BAD_INPUT, f"no shapes to validate against: {settings.root}/shapes "
+                                          "has no .ttl file (give --shapes FILE)"))
+    if not data_paths:
+        fail(KGError(ErrorKind.BAD_INPUT, f"no data to validate: {settings.root}/data has no "
+                                          ".ttl or .trig file (give FILES)"))
+    try:
+        report = validate_files(data_paths, shapes_paths, ontology_paths=ontology_paths,
+                                inference=inference,
+                                fmt=BY_KEY[input_format] if input_format else None)
+    except KGError as err:
+        fail(err)
+    _write(report.render(report_format).encode("utf-8"), output)
+    if output is not None or report_format != "text":
+        click.echo(f"alliance-kg: {report.summary()}", err=True)
+    sys.exit(EXIT_OK if report.conforms else EXIT_VIOLATIONS)
+
+
+# -- query ---------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("query", required=False)
+@click.option("--file", "-f", "query_file", type=click.File("r", encoding="utf-8"), default=None,
+              help="Read the query from a file ('-': standard input).")
+@click.option("--format", "fmt", type=click.Choice(ALL_FORMATS), default=None,
+              help="Result format. Default: 'table' on a terminal; otherwise csv for "
+                   "SELECT/ASK and turtle for CONSTRUCT/DESCRIBE.")
+@click.option("--no-inference", is_flag=True,
+              help="Default graph = asserted triples only (not asserted + inferred).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the result to this file instead of standard output.")
+@ROOT_OPTION
+def query(query: str | None, query_file: IO[str] | None, fmt: str | None, no_inference: bool,
+          output: Path | None, root: Path | None) -> None:
+    """Run a SPARQL query over the built dataset (dist/alliance-kg.trig).
+
+    The default graph is asserted + inferred; every graph is also named (GRAPH ?g). Our prefixes
+    (akg:, akr:, rdfs:, owl:, skos: ...) are pre-declared. When the built file is missing or
+    older than a knowledge file, the dataset is built in memory first. Exit 2 on a syntax error.
+    """
+    if (query is None) == (query_file is None):
+        raise click.UsageError("give a QUERY or --file FILE (exactly one)")
+    text = query if query is not None else query_file.read()  # type: ignore[union-attr]
+    settings = _settings(root)
+    say = progress()
+    try:
+        path = settings.dataset_path
+        if is_stale(settings.root, path):
+            if say:
+                say(f"{_display(path)} is missing or stale: building in memory "
+                    "(run `alliance-kg build` to keep it)")
+            ds = build_dataset(settings.root, validate_shapes=False, progress=say)
+        else:
+            ds = load_files([path])
+        result = run_query(ds, text, inference=not no_inference)
+        chosen = fmt or _default_query_format(result.type, output)
+        data = render(result, chosen)
+    except KGError as err:
+        if query_file is not None and err.line is not None and err.file is None:
+            err.file = query_file.name
+        fail(err)
+    _write(data, output)
+
+
+def _default_query_format(form: str | None, output: Path | None) -> str:
+    if output is None and sys.stdout.isatty():
+        return "table"
+    return "turtle" if form in ("CONSTRUCT", "DESCRIBE") else "csv"
+
+
+# -- serve ---------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 7878).")
+@click.option("--store", default=None, help="Store backend: oxigraph (default), memory, remote.")
+@click.option("--store-path", default=None,
+              help="Data folder of a persistent store (default: in memory).")
+@click.option("--read-only/--allow-update", "read_only", default=None,
+              help="Refuse (default) or accept SPARQL Update and Graph Store writes.")
+@click.option("--token-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File holding the bearer token writes must present.")
+@click.option("--timeout", type=float, default=None, help="Query timeout in seconds (default 30).")
+@ROOT_OPTION
+def serve(host: str | None, port: int | None, store: str | None, store_path: str | None,
+          read_only: bool | None, token_file: Path | None, timeout: float | None,
+          root: Path | None) -> None:
+    """Build the dataset if needed and start the SPARQL service.
+
+    Every option falls back to its ALLIANCE_KG_* environment variable (e.g. ALLIANCE_KG_PORT).
+    """
+    token = None
+    if token_file is not None:
+        try:
+            token = token_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            fail(KGError(ErrorKind.BAD_INPUT, f"cannot read the token: {exc.strerror or exc}",
+                         file=str(token_file)))
+    settings = _settings(root, host=host, port=port, store=store, store_path=store_path,
+                         allow_update=None if read_only is None else not read_only,
+                         token=token, query_timeout=timeout)
+    from .web.serve import run
+
+    try:
+        run(settings)
+    except KGError as err:
+        fail(err)
+    except KeyboardInterrupt:
+        sys.exit(EXIT_OK)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(prog_name=os.path.basename(sys.argv[0]))

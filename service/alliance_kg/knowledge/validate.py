@@ -1,0 +1,497 @@
+"""SHACL validation with pySHACL, and reports for people, programs and CI dashboards.
+
+**What "conforms" means here.** A report conforms when no result has severity ``sh:Violation``
+(or a custom severity: anything that is not ``sh:Warning`` or ``sh:Info`` counts as a violation).
+Warnings and infos are reported but never fail: shapes use them for advice ("a command should
+have a founding date") that must not block a build. This is pySHACL's ``allow_warnings``.
+
+**Inference.** ``inference="rdfs"|"owlrl"`` adds :func:`~alliance_kg.knowledge.reason.infer`'s
+triples (the same reasoner and noise filter as the build) to the data before validating, instead
+of pySHACL's own unfiltered closure: the shapes then see exactly what the service serves
+(asserted + inferred), and never owlrl's noise (``x owl:sameAs x`` would break ``sh:closed``
+shapes). The ontology, when given, is mixed into the data graph either way, so ``sh:class`` and
+class targets follow ``rdfs:subClassOf``.
+
+**Bad shapes** are caught before validating: the shapes graph is checked against the SHACL
+shapes for SHACL (pySHACL's meta-SHACL), and every problem is reported at the shape that has it.
+pySHACL's load errors and SHACL-SPARQL syntax errors become ``KGError(BAD_INPUT)`` as well.
+
+Reports are deterministic: results sorted, the report graph rebuilt with stable blank-node
+labels, no timestamps.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyparsing
+import pyshacl
+from pyshacl.errors import ReportableRuntimeError
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import OWL, RDF, RDFS, SH
+from rdflib.term import Node
+
+from ..errors import ErrorKind, KGError
+from ..formats import Format
+from ..namespaces import bind_prefixes
+from .load import load_files, union_graph
+from .names import compact
+from .reason import infer, merged
+
+INFERENCE_MODES = ("none", "rdfs", "owlrl")
+_SEVERITY_RANK = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
+_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+#: predicates from a shape to the shapes it is made of (for finding a result's top-level shape)
+_PARTS = (SH.property, SH.node, SH["not"], SH.qualifiedValueShape)
+_LISTS = (SH["and"], SH["or"], SH.xone)
+
+
+def _quiet_pyshacl() -> None:
+    """pySHACL logs every failure to stderr itself; our callers print (or not) what we return."""
+    for name in ("pyshacl-validate", "pyshacl"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _DropAll) for f in logger.filters):
+            logger.addFilter(_DropAll())
+
+
+class _DropAll(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """One SHACL result, with its terms and readable renderings of them."""
+
+    focus_node: Node
+    severity: URIRef
+    message: str
+    component: URIRef  #: sh:sourceConstraintComponent
+    source_shape: Node
+    shape: str  #: readable name of the source shape (``aksh:AgentShape/akg:name``)
+    path: str = ""  #: sh:resultPath as a SPARQL property path, '' when there is none
+    value: Node | None = None
+    #: files the focus node is described in (set by :func:`validate_files`)
+    files: tuple[str, ...] = ()
+
+    @property
+    def severity_name(self) -> str:
+        if self.severity in _SEVERITY_RANK:
+            return str(self.severity).rsplit("#", 1)[-1]
+        return compact(self.severity)
+
+    @property
+    def fails(self) -> bool:
+        """Whether this result makes the data not conform (violations and custom severities)."""
+        return self.severity not in (SH.Warning, SH.Info)
+
+    def sort_key(self) -> tuple[str, ...]:
+        return (",".join(self.files), str(self.focus_node), self.path,
+                str(_SEVERITY_RANK.get(self.severity, 0)), str(self.component), self.shape,
+                self.value.n3() if self.value is not None else "", self.message)
+
+    def to_text(self) -> str:
+        where = f"{', '.join(self.files)}: " if self.files else ""
+        path = f" {self.path}" if self.path else ""
+        value = f" (value: {compact(self.value)})" if self.value is not None else ""
+        return (f"{where}{self.severity_name}: {compact(self.focus_node)}{path}: {self.message}"
+                f"{value} [{self.shape}; {compact(self.component)}]")
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "severity": self.severity_name,
+            "focusNode": _json_term(self.focus_node),
+            "resultPath": self.path or None,
+            "value": _json_term(self.value) if self.value is not None else None,
+            "message": self.message,
+            "sourceShape": _json_term(self.source_shape),
+            "shape": self.shape,
+            "sourceConstraintComponent": str(self.component),
+            "files": list(self.files),
+        }
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of a validation; ``graph`` is the SHACL report graph (deterministic labels)."""
+
+    conforms: bool
+    results: list[ValidationResult]
+    graph: Graph
+    #: top-level shapes that were checked (readable names), for per-shape summaries (JUnit)
+    shapes: tuple[str, ...] = ()
+    #: result index -> top-level shape name
+    roots: dict[int, str] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        out = {"violations": 0, "warnings": 0, "infos": 0}
+        for r in self.results:
+            key = {SH.Warning: "warnings", SH.Info: "infos"}.get(r.severity, "violations")
+            out[key] += 1
+        return out
+
+    def summary(self) -> str:
+        c = self.counts()
+        verdict = "conforms" if self.conforms else "does not conform"
+        return (f"{verdict}: {_plural(c['violations'], 'violation')}, "
+                f"{_plural(c['warnings'], 'warning')}, {_plural(c['infos'], 'info')}")
+
+    def to_text(self) -> str:
+        lines = [r.to_text() for r in self.results]
+        lines.append(self.summary())
+        return "\n".join(lines) + "\n"
+
+    def to_turtle(self) -> str:
+        return str(self.graph.serialize(format="turtle"))
+
+    def to_json(self) -> str:
+        doc = {"conforms": self.conforms, "summary": self.counts(),
+               "results": [r.to_dict() for r in self.results]}
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+    def to_junit(self) -> str:
+        """JUnit XML: one test case per top-level shape; violations are failures.
+
+        Warnings and infos go to the test case's ``system-out`` (they do not fail). No
+        timestamps or durations, so the same data gives the same file.
+        """
+        by_shape: dict[str, list[ValidationResult]] = defaultdict(list)
+        for i, r in enumerate(self.results):
+            by_shape[self.roots.get(i, r.shape)].append(r)
+        names = sorted(set(self.shapes) | set(by_shape))
+        failures = sum(1 for n in names if any(r.fails for r in by_shape.get(n, [])))
+        suites = ET.Element("testsuites", name="alliance-kg validate", tests=str(len(names)),
+                            failures=str(failures), errors="0")
+        suite = ET.SubElement(suites, "testsuite", name="SHACL shapes", tests=str(len(names)),
+                              failures=str(failures), errors="0", skipped="0")
+        for name in names:
+            case = ET.SubElement(suite, "testcase", classname="shacl", name=name)
+            results = by_shape.get(name, [])
+            failing = [r for r in results if r.fails]
+            advice = [r for r in results if not r.fails]
+            if failing:
+                fail = ET.SubElement(case, "failure", type="sh:Violation",
+                                     message=f"{_plural(len(failing), 'violation')}: "
+                                             f"{failing[0].message}")
+                fail.text = "\n".join(r.to_text() for r in failing)
+            if advice:
+                out = ET.SubElement(case, "system-out")
+                out.text = "\n".join(r.to_text() for r in advice)
+        ET.indent(suites)
+        return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(
+            suites, encoding="unicode") + "\n"
+
+    def render(self, fmt: str) -> str:
+        """Render as ``text``, ``turtle``, ``json`` or ``junit``."""
+        renderers = {"text": self.to_text, "turtle": self.to_turtle, "json": self.to_json,
+                     "junit": self.to_junit}
+        if fmt not in renderers:
+            raise KGError(ErrorKind.BAD_INPUT,
+                          f"unknown report format {fmt!r} (one of: {', '.join(renderers)})")
+        return renderers[fmt]()
+
+
+RENDER_FORMATS = ("text", "turtle", "json", "junit")
+
+
+def validate(
+    data: Graph,
+    shapes: Graph,
+    *,
+    ontology: Graph | None = None,
+    inference: str = "none",
+    origins: dict[Node, tuple[str, ...]] | None = None,
+    shape_origins: dict[Node, tuple[str, ...]] | None = None,
+) -> ValidationReport:
+    """Validate ``data`` (plus ``ontology``, for the class hierarchy) against ``shapes``.
+
+    ``origins`` maps nodes to the files describing them, so results can name a file;
+    :func:`validate_files` fills it. Raises ``KGError(BAD_INPUT)`` for bad shapes or an unknown
+    inference mode, ``KGError(INCONSISTENT)`` when inference finds a contradiction.
+    """
+    if inference not in INFERENCE_MODES:
+        raise KGError(ErrorKind.BAD_INPUT, f"unknown inference {inference!r} "
+                                           f"(one of: {', '.join(INFERENCE_MODES)})")
+    _quiet_pyshacl()
+    check_shapes(shapes, shape_origins or {})
+    ontology = ontology if ontology is not None else Graph()
+    if inference != "none":
+        data = merged([data, infer(data, ontology, semantics=inference)])
+    try:
+        # pySHACL adds RDFS/OWL axioms to the shapes graph it is given: give it a copy
+        _, raw_report, _ = pyshacl.validate(
+            data, shacl_graph=merged([shapes]), ont_graph=ontology if len(ontology) else None,
+            inference="none", advanced=True, allow_warnings=True, abort_on_first=False)
+    except ReportableRuntimeError as exc:
+        raise KGError(ErrorKind.BAD_INPUT, f"bad shapes: {exc.message}") from None
+    except pyparsing.ParseBaseException as exc:
+        raise KGError(ErrorKind.BAD_INPUT, "bad shapes: syntax error in a SHACL-SPARQL query at "
+                                           f"line {exc.lineno}, column {exc.col}: {exc.msg}") \
+            from None
+    return _report(raw_report, shapes, origins or {})
+
+
+def validate_files(
+    paths: Iterable[Path | str],
+    shapes_paths: Iterable[Path | str],
+    *,
+    ontology_paths: Iterable[Path | str] = (),
+    inference: str = "none",
+    fmt: Format | None = None,
+) -> ValidationReport:
+    """Validate files against shapes files; each result names the file(s) its focus node is in.
+
+    Parse errors raise ``KGError(BAD_INPUT)`` with ``file:line:col``. ``fmt`` overrides the
+    format of the data files (needed for ``-``, standard input).
+    """
+    origins, shape_origins = Origins(), Origins()
+    data = _load_noting(paths, origins, fmt)
+    ontology = _load_noting(ontology_paths, origins, None)
+    shapes = _load_noting(shapes_paths, shape_origins, None)
+    return validate(data, shapes, ontology=ontology, inference=inference,
+                    origins=origins.resolve(), shape_origins=shape_origins.resolve())
+
+
+def _load_noting(paths: Iterable[Path | str], origins: Origins, fmt: Format | None) -> Graph:
+    merged_graph = Graph(bind_namespaces="none")
+    for path in paths:
+        graph = union_graph(load_files([path], fmt=fmt))
+        origins.note(graph, "<stdin>" if str(path) == "-" else str(path))
+        merged_graph += graph
+    return merged_graph
+
+
+def check_shapes(shapes: Graph, origins: dict[Node, tuple[str, ...]] | None = None) -> None:
+    """Raise ``KGError(BAD_INPUT)`` listing every malformed shape (SHACL for SHACL)."""
+    from pyshacl.entrypoints import meta_validate
+
+    _quiet_pyshacl()
+    try:
+        conforms, raw, _ = meta_validate(shapes, inference="none")
+    except ReportableRuntimeError as exc:  # pragma: no cover - meta shapes are fixed
+        raise KGError(ErrorKind.BAD_INPUT, f"bad shapes: {exc.message}") from None
+    if conforms:
+        return
+    report = _report(raw, Graph(), {})
+    problems = [r for r in report.results if r.fails]
+    lines = []
+    for r in problems:
+        files = (origins or {}).get(r.focus_node, ())
+        where = f"{', '.join(files)}: " if files else ""
+        what = f" {r.path}" if r.path else ""
+        value = f" (value: {compact(r.value)})" if r.value is not None else ""
+        lines.append(f"{where}shape {_shape_name(shapes, r.focus_node)}{what}: {r.message}{value}")
+    lines = sorted(set(lines))
+    head = f"bad shapes: {_plural(len(lines), 'problem')} in the shapes graph"
+    raise KGError(ErrorKind.BAD_INPUT, head + ":\n" + "\n".join(f"  {x}" for x in lines),
+                  detail="\n".join(lines))
+
+
+# -- report construction ------------------------------------------------------------------------
+
+
+def _report(raw: Graph, shapes: Graph, origins: dict[Node, tuple[str, ...]]) -> ValidationReport:
+    """Our report from pySHACL's: sorted results, readable names, a deterministic graph."""
+    pairs = []
+    for node in raw.subjects(RDF.type, SH.ValidationResult):
+        focus = raw.value(node, SH.focusNode)
+        shape = raw.value(node, SH.sourceShape)
+        path_node = raw.value(node, SH.resultPath)
+        result = ValidationResult(
+            focus_node=focus if focus is not None else URIRef(""),
+            severity=_iri(raw.value(node, SH.resultSeverity), SH.Violation),
+            message=_message(raw, node),
+            component=_iri(raw.value(node, SH.sourceConstraintComponent), SH.ConstraintComponent),
+            source_shape=shape if shape is not None else URIRef(""),
+            shape=_shape_name(shapes, shape) if shape is not None else "",
+            path=path_text(raw, path_node) if path_node is not None else "",
+            value=raw.value(node, SH.value),
+            files=origins.get(focus, ()) if focus is not None else (),
+        )
+        pairs.append((result, node))
+    pairs.sort(key=lambda rn: rn[0].sort_key())
+    results = [r for r, _ in pairs]
+    conforms = not any(r.fails for r in results)
+    graph = _report_graph(conforms, pairs, raw)
+    roots = {i: _shape_name(shapes, _root(shapes, r.source_shape)) for i, r in enumerate(results)}
+    return ValidationReport(conforms, results, graph, shapes=_top_shapes(shapes), roots=roots)
+
+
+def _report_graph(conforms: bool, pairs: Sequence[tuple[ValidationResult, Node]],
+                  raw: Graph) -> Graph:
+    g = Graph(bind_namespaces="none")
+    bind_prefixes(g)
+    report = BNode("report")
+    g.add((report, RDF.type, SH.ValidationReport))
+    g.add((report, SH.conforms, Literal(conforms)))
+    for i, (r, raw_node) in enumerate(pairs):
+        node = BNode(f"r{i:05d}")
+        g.add((report, SH.result, node))
+        g.add((node, RDF.type, SH.ValidationResult))
+        g.add((node, SH.focusNode, r.focus_node))
+        g.add((node, SH.resultSeverity, r.severity))
+        g.add((node, SH.sourceConstraintComponent, r.component))
+        g.add((node, SH.sourceShape, r.source_shape))
+        for m in raw.objects(raw_node, SH.resultMessage):
+            g.add((node, SH.resultMessage, m))
+        if r.value is not None:
+            g.add((node, SH.value, r.value))
+        path = raw.value(raw_node, SH.resultPath)
+        if path is not None:
+            g.add((node, SH.resultPath, _copy_path(raw, path, g, f"r{i:05d}p")))
+    return g
+
+
+def _copy_path(src: Graph, node: Node, dst: Graph, prefix: str) -> Node:
+    """Copy a (possibly blank-node) SHACL path with labels derived from ``prefix``."""
+    if not isinstance(node, BNode):
+        return node
+    counter = [0]
+    mapping: dict[Node, Node] = {}
+
+    def copy(n: Node) -> Node:
+        if not isinstance(n, BNode):
+            return n
+        if n not in mapping:
+            mapping[n] = BNode(f"{prefix}{counter[0]}")
+            counter[0] += 1
+            for p, o in sorted(src.predicate_objects(n)):
+                dst.add((mapping[n], p, copy(o)))
+        return mapping[n]
+
+    return copy(node)
+
+
+def _message(raw: Graph, node: Node) -> str:
+    msgs = list(raw.objects(node, SH.resultMessage))
+    if not msgs:
+        return ""
+    # English or untagged first, then the rest; one message per line of thought
+    msgs.sort(key=lambda m: (not (isinstance(m, Literal) and m.language in (None, "en")), str(m)))
+    return str(msgs[0])
+
+
+def _iri(node: Node | None, default: URIRef) -> URIRef:
+    return node if isinstance(node, URIRef) else default
+
+
+def path_text(graph: Graph, node: Node) -> str:
+    """A SHACL property path as a SPARQL property path (``^akg:x/akg:y*``)."""
+    if isinstance(node, URIRef):
+        return compact(node)
+    if graph.value(node, RDF.first) is not None:
+        return "/".join(_grouped(graph, n) for n in Collection(graph, node))
+    for pred, op in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"),
+                     (SH.zeroOrOnePath, "?")):
+        inner = graph.value(node, pred)
+        if inner is not None:
+            return _grouped(graph, inner) + op
+    inverse = graph.value(node, SH.inversePath)
+    if inverse is not None:
+        return "^" + _grouped(graph, inverse)
+    alternatives = graph.value(node, SH.alternativePath)
+    if alternatives is not None:
+        return "|".join(_grouped(graph, n) for n in Collection(graph, alternatives))
+    return compact(node)
+
+
+def _grouped(graph: Graph, node: Node) -> str:
+    text = path_text(graph, node)
+    return text if isinstance(node, URIRef) or text.startswith("^") else f"({text})"
+
+
+def _shape_name(shapes: Graph, shape: Node) -> str:
+    """``aksh:AgentShape`` for a named shape; ``parent/path`` for an anonymous property shape."""
+    if not isinstance(shape, BNode):
+        return compact(shape)
+    path = shapes.value(shape, SH.path)
+    for part in _PARTS:
+        parent = shapes.value(None, part, shape)
+        if parent is not None and parent != shape:
+            name = _shape_name(shapes, parent)
+            step = path_text(shapes, path) if path is not None else compact(part)
+            return f"{name}/{step}"
+    if path is not None:
+        return f"[{path_text(shapes, path)}]"
+    return compact(shape)
+
+
+def _root(shapes: Graph, shape: Node, depth: int = 0) -> Node:
+    """The top-level shape a (nested) shape belongs to."""
+    if depth > 20 or any(shapes.value(shape, t) is not None for t in _TARGETS):
+        return shape
+    for part in _PARTS:
+        parent = shapes.value(None, part, shape)
+        if parent is not None and parent != shape:
+            return _root(shapes, parent, depth + 1)
+    for holder in _list_holders(shapes, shape):
+        return _root(shapes, holder, depth + 1)
+    return shape
+
+
+def _list_holders(shapes: Graph, member: Node) -> Iterator[Node]:
+    for cell in shapes.subjects(RDF.first, member):
+        head = cell
+        while True:
+            prev = shapes.value(None, RDF.rest, head)
+            if prev is None:
+                break
+            head = prev
+        for pred in _LISTS:
+            yield from shapes.subjects(pred, head)
+
+
+def _top_shapes(shapes: Graph) -> tuple[str, ...]:
+    found: set[Node] = set()
+    for t in _TARGETS:
+        found.update(shapes.subjects(t, None))
+    for cls in (RDFS.Class, OWL.Class):
+        found.update(s for s in shapes.subjects(RDF.type, SH.NodeShape)
+                     if (s, RDF.type, cls) in shapes)
+    return tuple(sorted({_shape_name(shapes, s) for s in found}))
+
+
+class Origins:
+    """Which files describe each node: where it is a subject, else wherever it is mentioned."""
+
+    def __init__(self) -> None:
+        self.subject_of: dict[Node, set[str]] = defaultdict(set)
+        self.mentioned_in: dict[Node, set[str]] = defaultdict(set)
+
+    def note(self, graph: Graph, name: str) -> None:
+        for s, _, o in graph:
+            self.subject_of[s].add(name)
+            if not isinstance(o, Literal):
+                self.mentioned_in[o].add(name)
+
+    def resolve(self) -> dict[Node, tuple[str, ...]]:
+        out = {n: tuple(sorted(f)) for n, f in self.mentioned_in.items()}
+        out.update({n: tuple(sorted(f)) for n, f in self.subject_of.items()})
+        return out
+
+
+def _json_term(node: Node) -> dict[str, str]:
+    """A term as in SPARQL 1.1 JSON results: ``{"type": "uri"|"bnode"|"literal", ...}``."""
+    if isinstance(node, URIRef):
+        return {"type": "uri", "value": str(node)}
+    if isinstance(node, BNode):
+        return {"type": "bnode", "value": str(node)}
+    if isinstance(node, Literal):
+        out = {"type": "literal", "value": str(node)}
+        if node.language:
+            out["xml:lang"] = node.language
+        elif node.datatype is not None:
+            out["datatype"] = str(node.datatype)
+        return out
+    return {"type": "literal", "value": str(node)}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -215,7 +215,8 @@ def is_stale(root: Path, built: Path) -> bool:
         built_at = built.stat().st_mtime_ns
     except FileNotFoundError:
         return True
-    return any(p.stat().st_mtime_ns > built_at for p in _watched(Path(root)))
+    # ">=": a source saved in the same clock tick as the build may well be newer than it
+    return any(p.stat().st_mtime_ns >= built_at for p in _watched(Path(root)))
 
 
 def _watched(root: Path) -> list[Path]:

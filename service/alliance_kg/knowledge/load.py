@@ -19,11 +19,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import logging
 import re
 import sys
 import warnings
 import xml.sax
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -176,9 +178,10 @@ def _rdflib_error(exc: BaseException, name: str) -> KGError:
     line = column = None
     message = str(exc)
     if isinstance(exc, BadSyntax):
-        # lines is 0-based; _i is a byte offset into the document (_str)
-        raw: bytes = exc._str if isinstance(exc._str, bytes) else str(exc._str).encode()
-        line, column = position_of_offset(raw, int(exc._i or 0))
+        # _i is a character offset into the document, which _str holds UTF-8 encoded
+        raw = exc._str
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+        line, column = position_of_offset(text, int(exc._i or 0))
         message = exc._why
     elif isinstance(exc, json.JSONDecodeError):
         line, column, message = exc.lineno, exc.colno, exc.msg
@@ -195,13 +198,11 @@ def _rdflib_error(exc: BaseException, name: str) -> KGError:
                    line=line, column=column)
 
 
-def position_of_offset(data: bytes, offset: int) -> tuple[int, int]:
-    """1-based (line, column) of a byte offset, the column counted in characters, not bytes."""
-    offset = max(0, min(offset, len(data)))
-    line_start = data.rfind(b"\n", 0, offset) + 1
-    line = data.count(b"\n", 0, offset) + 1
-    column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
-    return line, column
+def position_of_offset(text: str, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of a character offset into ``text``."""
+    offset = max(0, min(offset, len(text)))
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - line_start + 1
 
 
 # -- rdflib fallback -----------------------------------------------------------------------------
@@ -209,8 +210,7 @@ def position_of_offset(data: bytes, offset: int) -> tuple[int, int]:
 
 def _rdflib_parse(data: bytes, fmt: Format) -> list[ox.Quad]:
     ds = rdflib.Dataset()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with quiet_literals():
         ds.parse(data=data, format=fmt.rdflib or fmt.key)
     quads = []
     for s, p, o, g in ds.quads((None, None, None, None)):
@@ -286,10 +286,7 @@ def _to_rdflib(quads: Iterable[ox.Quad], name: str) -> list[QuadTuple]:
         return node
 
     out: list[QuadTuple] = []
-    with warnings.catch_warnings():
-        # ill-typed literals ("2024-13-45"^^xsd:date) are kept as written; the reasoner and the
-        # shapes report them properly, rdflib's conversion warning would only be noise
-        warnings.simplefilter("ignore")
+    with quiet_literals():
         for q in quads:
             out.append((term(q.subject), term(q.predicate), term(q.object), term(q.graph_name)))
     return out
@@ -298,13 +295,32 @@ def _to_rdflib(quads: Iterable[ox.Quad], name: str) -> list[QuadTuple]:
 _XSD_STRING = str(XSD.string)
 
 
+@contextmanager
+def quiet_literals() -> Iterator[None]:
+    """Silence rdflib's "failed to convert Literal" warnings and tracebacks while inside.
+
+    An ill-typed literal (``"2024-13-45"^^xsd:date``) is kept as written; the reasoner reports it
+    as an inconsistency and the shapes as a datatype violation, each naming the resource, so
+    rdflib's own log lines (a traceback on standard error) would only be noise.
+    """
+    logger = logging.getLogger("rdflib.term")
+    was = logger.disabled
+    logger.disabled = True
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.disabled = was
+
+
 def _add_quads(ds: rdflib.Dataset, quads: list[QuadTuple]) -> None:
     graphs: dict[Node, Graph] = {}
     batch = []
     for s, p, o, g in quads:
         graph = graphs.get(g)
         if graph is None:
-            graph = graphs[g] = (ds.default_context if g == DATASET_DEFAULT_GRAPH_ID
+            graph = graphs[g] = (ds.default_graph if g == DATASET_DEFAULT_GRAPH_ID
                                  else ds.graph(g))  # type: ignore[arg-type]
         batch.append((s, p, o, graph))
     ds.addN(batch)

@@ -94,7 +94,7 @@ def query_view(ds_or_graph: Graph, *, inference: bool = True) -> Graph:
         return ds_or_graph
     view = rdflib.Dataset()
     bind_prefixes(view)
-    default = view.default_context
+    default = view.default_graph
     for g in ds_or_graph.graphs():
         if not len(g):
             continue

@@ -29,6 +29,7 @@ from rdflib.term import Node
 
 from ..errors import ErrorKind, KGError
 from ..namespaces import bind_prefixes
+from .load import quiet_literals
 from .names import compact_text
 
 Triple = tuple[Node, Node, Node]
@@ -116,7 +117,7 @@ def infer(
         work.add(t)
     for t in ontology:
         work.add(t)
-    with _LOCK:
+    with _LOCK, quiet_literals():
         owlrl.DeductiveClosure(closure_class, axiomatic_triples=False,
                                datatype_axioms=False).expand(work)
     _raise_if_inconsistent(work)

@@ -273,25 +273,54 @@ def check_shapes(shapes: Graph, origins: dict[Node, tuple[str, ...]] | None = No
     from pyshacl.entrypoints import meta_validate
 
     _quiet_pyshacl()
+    origins = origins or {}
     try:
         conforms, raw, _ = meta_validate(shapes, inference="none")
     except ReportableRuntimeError as exc:  # pragma: no cover - meta shapes are fixed
         raise KGError(ErrorKind.BAD_INPUT, f"bad shapes: {exc.message}") from None
-    if conforms:
-        return
-    report = _report(raw, Graph(), {})
-    problems = [r for r in report.results if r.fails]
     lines = []
-    for r in problems:
-        files = (origins or {}).get(r.focus_node, ())
-        where = f"{', '.join(files)}: " if files else ""
-        what = f" {r.path}" if r.path else ""
-        value = f" (value: {compact(r.value)})" if r.value is not None else ""
-        lines.append(f"{where}shape {_shape_name(shapes, r.focus_node)}{what}: {r.message}{value}")
+    if not conforms:
+        for r in _report(raw, Graph(), {}).results:
+            if r.fails:
+                what = f" {r.path}" if r.path else ""
+                value = f" (value: {compact(r.value)})" if r.value is not None else ""
+                lines.append(f"{_where(origins, r.focus_node)}shape "
+                             f"{_shape_name(shapes, r.focus_node)}{what}: {r.message}{value}")
+    lines += _sparql_problems(shapes, origins)
+    if not lines:
+        return
     lines = sorted(set(lines))
     head = f"bad shapes: {_plural(len(lines), 'problem')} in the shapes graph"
     raise KGError(ErrorKind.BAD_INPUT, head + ":\n" + "\n".join(f"  {x}" for x in lines),
                   detail="\n".join(lines))
+
+
+def _sparql_problems(shapes: Graph, origins: dict[Node, tuple[str, ...]]) -> list[str]:
+    """Syntax errors of SHACL-SPARQL queries, located in the query text of their shape.
+
+    (pySHACL would only report them later, at a line of the query with its prefixes prepended.)
+    """
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    problems = []
+    for pred in (SH.select, SH.ask, SH.construct):
+        for node, text in shapes.subject_objects(pred):
+            # $PATH stands for the property shape's path; any IRI keeps the syntax
+            query = str(text).replace("$PATH", "<urn:x-shacl:path>")
+            try:
+                parseQuery(query)
+            except pyparsing.ParseBaseException as exc:
+                holder = shapes.value(None, SH.sparql, node) or node
+                problems.append(
+                    f"{_where(origins, node)}shape {_shape_name(shapes, holder)}: "
+                    f"syntax error in its {compact(pred)} query at line {exc.lineno}, column "
+                    f"{exc.col} of the query: {exc.msg}, found {exc.found or 'end of text'}")
+    return problems
+
+
+def _where(origins: dict[Node, tuple[str, ...]], node: Node) -> str:
+    files = origins.get(node, ())
+    return f"{', '.join(files)}: " if files else ""
 
 
 # -- report construction ------------------------------------------------------------------------

@@ -1,0 +1,120 @@
+"""``alliance-kg validate``: exit codes 0/1/2, report formats, files, stdin."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import rdflib
+from clifixtures import Run
+from kgfixtures import PREFIXES, write
+from rdflib.namespace import SH
+
+NAMELESS = PREFIXES + "akr:Atlantis a akg:State .\n"
+
+
+def test_project_data_conforms(cli: Run) -> None:
+    done = cli("validate")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "conforms: 0 violations, 2 warnings, 0 infos"
+    assert lines[0].startswith("data/article/claims.trig, data/article/entities.ttl: Warning: "
+                               "akr:JFHQ akg:founded")
+    assert cli("validate", "--inference", "none").stdout.splitlines()[-1] == \
+        "conforms: 0 violations, 1 warning, 0 infos"
+
+
+def test_violations_exit_1(cli: Run, repo: Path) -> None:
+    bad = write(repo / "mine.ttl", NAMELESS)
+    done = cli("validate", str(bad))
+    assert done.returncode == 1
+    assert f"{bad}: Violation: akr:Atlantis akg:name: Every agent has exactly one name" \
+        in done.stdout
+    assert done.stdout.splitlines()[-1] == "does not conform: 1 violation, 0 warnings, 0 infos"
+    assert done.stdout == cli("validate", str(bad)).stdout  # deterministic
+
+
+def test_relative_paths_are_reported_as_given(cli: Run, repo: Path) -> None:
+    write(repo / "mine.ttl", NAMELESS)
+    assert "mine.ttl: Violation: akr:Atlantis" in cli("validate", "mine.ttl").stdout
+
+
+def test_inconsistency_exits_1(cli: Run, repo: Path) -> None:
+    bad = write(repo / "clash.ttl", PREFIXES + "akr:Admiral a akg:State ; akg:name \"A\" .\n"
+                                               "akr:x akg:commands akr:y .\nakr:Admiral "
+                                               "akg:commands akr:USFJ .\n")
+    done = cli("validate", str(bad))
+    assert done.returncode == 1
+    assert "contradicts the ontology" in done.stderr and "akr:Admiral" in done.stderr
+
+
+def test_malformed_file_exits_2_with_position(cli: Run, repo: Path) -> None:
+    bad = write(repo / "broken.ttl", PREFIXES + "akr:a akg:name \"unterminated .\n")
+    done = cli("validate", str(bad))
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"alliance-kg: error: {bad}:7:")
+    assert done.stdout == ""
+
+
+def test_unreadable_file_exits_2(cli: Run, repo: Path) -> None:
+    done = cli("validate", str(repo / "missing.ttl"))
+    assert done.returncode == 2
+    assert "missing.ttl: no such file" in done.stderr
+
+
+def test_bad_shapes_exit_2(cli: Run, repo: Path) -> None:
+    shapes = write(repo / "shapes.ttl", PREFIXES + "<https://w3id.org/alliance-kg/shapes/S> "
+                   "a sh:NodeShape ; sh:targetClass akg:State ;\n"
+                   "  sh:property [ sh:path akg:name ; sh:maxCount \"1\" ] .\n")
+    done = cli("validate", "--shapes", str(shapes))
+    assert done.returncode == 2
+    assert "bad shapes" in done.stderr and "sh:maxCount" in done.stderr
+
+
+def test_no_shapes_is_bad_input(cli: Run, repo: Path) -> None:
+    (repo / "shapes" / "shapes.ttl").unlink()
+    done = cli("validate")
+    assert done.returncode == 2 and "no shapes" in done.stderr
+
+
+def test_json_report(cli: Run, repo: Path) -> None:
+    bad = write(repo / "mine.ttl", NAMELESS)
+    done = cli("validate", "--format", "json", str(bad))
+    assert done.returncode == 1
+    doc = json.loads(done.stdout)
+    assert doc["conforms"] is False and doc["summary"]["violations"] == 1
+    assert doc["results"][0]["files"] == [str(bad)]
+    assert done.stderr == "alliance-kg: does not conform: 1 violation, 0 warnings, 0 infos\n"
+
+
+def test_junit_report_to_a_file(cli: Run, repo: Path, tmp_path: Path) -> None:
+    write(repo / "data" / "extra.ttl", NAMELESS)
+    report = tmp_path / "reports" / "shacl.xml"
+    done = cli("validate", "--format", "junit", "--output", str(report))
+    assert done.returncode == 1 and done.stdout == ""
+    root = ET.parse(report).getroot()
+    failures = root.findall(".//testcase/failure")
+    assert root.get("failures") == "1" and len(failures) == 1
+    assert "data/extra.ttl: Violation: akr:Atlantis" in (failures[0].text or "")
+
+
+def test_turtle_report(cli: Run, repo: Path) -> None:
+    done = cli("validate", "--format", "turtle", str(write(repo / "mine.ttl", NAMELESS)))
+    g = rdflib.Graph().parse(data=done.stdout, format="turtle")
+    assert len(list(g.subjects(rdflib.RDF.type, SH.ValidationResult))) == 1
+
+
+def test_stdin(cli: Run) -> None:
+    done = cli("validate", "--input-format", "turtle", "-", stdin=NAMELESS)
+    assert done.returncode == 1
+    assert "<stdin>: Violation: akr:Atlantis" in done.stdout
+    done = cli("validate", "-", stdin=NAMELESS)
+    assert done.returncode == 2 and "<stdin>" in done.stderr
+
+
+def test_other_rdf_formats(cli: Run, repo: Path) -> None:
+    g = rdflib.Graph().parse(data=NAMELESS, format="turtle")
+    path = repo / "mine.jsonld"
+    path.write_text(g.serialize(format="json-ld"), encoding="utf-8")
+    assert cli("validate", str(path)).returncode == 1

@@ -61,7 +61,7 @@ PREFIXES: dict[str, str] = {
     "void": str(VOID),
 }
 
-# Graph names of the built dataset. The default graph a query sees is ASSERTED ∪ INFERRED
+# Graph names of the built dataset. The default graph a query sees is ASSERTED + INFERRED
 # unless the request says otherwise; the others are named graphs.
 ASSERTED = GRAPH["asserted"]
 INFERRED = GRAPH["inferred"]
@@ -77,6 +77,6 @@ SOURCE_GRAPH_PREFIX = str(GRAPH) + "source/"
 
 def bind_prefixes(graph: object) -> None:
     """Bind our prefixes on an rdflib Graph/Dataset so every serialization reads the same."""
-    bind = getattr(graph, "bind")
+    bind = getattr(graph, "bind")  # noqa: B009 - typed `object` on purpose
     for prefix, ns in PREFIXES.items():
         bind(prefix, ns, override=True, replace=True)

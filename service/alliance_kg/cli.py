@@ -177,7 +177,8 @@ def validate(files: tuple[str, ...], shapes: tuple[Path, ...], ontology: tuple[P
     try:
         report = validate_files(data_paths, shapes_paths, ontology_paths=ontology_paths,
                                 inference=inference,
-                                fmt=BY_KEY[input_format] if input_format else None)
+                                fmt=BY_KEY[input_format] if input_format else None,
+                                progress=progress())
     except KGError as err:
         fail(err)
     _write(report.render(report_format).encode("utf-8"), output)

@@ -26,7 +26,7 @@ import json
 import logging
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -245,16 +245,21 @@ def validate_files(
     ontology_paths: Iterable[Path | str] = (),
     inference: str = "none",
     fmt: Format | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ValidationReport:
     """Validate files against shapes files; each result names the file(s) its focus node is in.
 
     Parse errors raise ``KGError(BAD_INPUT)`` with ``file:line:col``. ``fmt`` overrides the
     format of the data files (needed for ``-``, standard input).
     """
+    say = progress or (lambda _msg: None)
     origins, shape_origins = Origins(), Origins()
+    say("loading data, ontology and shapes")
     data = _load_noting(paths, origins, fmt)
     ontology = _load_noting(ontology_paths, origins, None)
     shapes = _load_noting(shapes_paths, shape_origins, None)
+    say(f"validating {len(data)} triples" + (f" with {inference} inference"
+                                              if inference != "none" else ""))
     return validate(data, shapes, ontology=ontology, inference=inference,
                     origins=origins.resolve(), shape_origins=shape_origins.resolve())
 

@@ -21,6 +21,7 @@ class ErrorKind(Enum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type"
     TOO_LARGE = "too-large"  #: body, query or result over a configured limit
     TIMEOUT = "timeout"
+    UNAVAILABLE = "unavailable"  #: a backing service (a remote store) cannot be reached
     INCONSISTENT = "inconsistent"  #: the OWL closure shows a contradiction
     INTERNAL = "internal"
 

@@ -47,6 +47,7 @@ STATUS: dict[ErrorKind, int] = {
     ErrorKind.INCONSISTENT: 422,
     ErrorKind.INTERNAL: 500,
     ErrorKind.TIMEOUT: 503,
+    ErrorKind.UNAVAILABLE: 502,
 }
 
 #: seconds a client should wait before retrying a timed-out query

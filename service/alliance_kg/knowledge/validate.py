@@ -224,11 +224,16 @@ def validate(
     ontology = ontology if ontology is not None else Graph()
     if inference != "none":
         data = merged([data, infer(data, ontology, semantics=inference)])
+    # The ontology joins the data graph whole (pySHACL's ont_graph would copy only its axioms):
+    # the QC shapes check the ontology's own documentation and metadata, and the data shapes
+    # see the vocabularies' concepts and the class hierarchy.
+    if len(ontology):
+        data = merged([data, ontology])
     try:
         # pySHACL adds RDFS/OWL axioms to the shapes graph it is given: give it a copy
         _, raw_report, _ = pyshacl.validate(
-            data, shacl_graph=merged([shapes]), ont_graph=ontology if len(ontology) else None,
-            inference="none", advanced=True, allow_warnings=True, abort_on_first=False)
+            data, shacl_graph=merged([shapes]), inference="none", advanced=True,
+            allow_warnings=True, abort_on_first=False)
     except ReportableRuntimeError as exc:
         raise KGError(ErrorKind.BAD_INPUT, f"bad shapes: {exc.message}") from None
     except pyparsing.ParseBaseException as exc:

@@ -1,0 +1,103 @@
+"""Every shape has a conforming and a violating fixture, and each does what it says.
+
+The fixtures are validated the way the build validates: against all of ``shapes/`` with the
+ontology joined to the data. A "bad" fixture must fail *because of its own shape* (the report
+names that shape), so a shape that stops firing, or fires on the wrong thing, fails here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import rdflib
+from rdflib import RDF, SH, URIRef
+
+from alliance_kg.knowledge.validate import validate
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).with_name("fixtures")
+AKSH = "https://w3id.org/alliance-kg/shapes/"
+AKV = "https://w3id.org/alliance-kg/vocab/"
+SKOS = rdflib.namespace.SKOS
+
+
+def _graph(paths: list[Path]) -> rdflib.Graph:
+    g = rdflib.Graph()
+    for p in paths:
+        g.parse(p, format="turtle")
+    return g
+
+
+@pytest.fixture(scope="module")
+def shapes() -> rdflib.Graph:
+    return _graph(sorted((ROOT / "shapes").glob("*.ttl")))
+
+
+@pytest.fixture(scope="module")
+def ontology() -> rdflib.Graph:
+    return _graph(sorted((ROOT / "ontology").glob("*.ttl")))
+
+
+def _node_shapes(shapes: rdflib.Graph) -> list[str]:
+    return sorted(str(s)[len(AKSH):] for s in shapes.subjects(RDF.type, SH.NodeShape)
+                  if isinstance(s, URIRef) and str(s).startswith(AKSH))
+
+
+SHAPE_NAMES = _node_shapes(_graph(sorted((ROOT / "shapes").glob("*.ttl"))))
+
+
+def test_every_shape_has_a_fixture_pair() -> None:
+    have = sorted(d.name for d in FIXTURES.iterdir() if d.is_dir())
+    assert have == SHAPE_NAMES, "a shape without fixtures, or fixtures without a shape"
+    for name in have:
+        assert (FIXTURES / name / "good.ttl").is_file()
+        assert (FIXTURES / name / "bad.ttl").is_file()
+
+
+def test_every_constraint_has_a_message_and_severity(shapes: rdflib.Graph) -> None:
+    """Each property shape and SPARQL constraint carries sh:message and sh:severity."""
+    missing = []
+    for node_shape in shapes.subjects(RDF.type, SH.NodeShape):
+        constraints = list(shapes.objects(node_shape, SH.property))
+        constraints += list(shapes.objects(node_shape, SH.sparql))
+        assert constraints, f"{node_shape} constrains nothing"
+        for c in constraints:
+            if shapes.value(c, SH.message) is None or shapes.value(c, SH.severity) is None:
+                missing.append(str(node_shape))
+        assert shapes.value(node_shape, rdflib.RDFS.label) is not None, node_shape
+        assert shapes.value(node_shape, rdflib.RDFS.comment) is not None, node_shape
+    assert not missing, f"constraints without sh:message or sh:severity in {sorted(set(missing))}"
+
+
+@pytest.mark.parametrize("name", SHAPE_NAMES)
+def test_good_fixture_conforms(name: str, shapes: rdflib.Graph, ontology: rdflib.Graph) -> None:
+    data = _graph([FIXTURES / name / "good.ttl"])
+    report = validate(data, shapes, ontology=ontology)
+    assert report.conforms, report.to_text()
+    assert not [r for r in report.results if r.fails], report.to_text()
+
+
+@pytest.mark.parametrize("name", SHAPE_NAMES)
+def test_bad_fixture_violates_its_shape(name: str, shapes: rdflib.Graph,
+                                        ontology: rdflib.Graph) -> None:
+    data = _graph([FIXTURES / name / "bad.ttl"])
+    report = validate(data, shapes, ontology=ontology)
+    assert not report.conforms
+    fired = {r.shape.split("/")[0] for r in report.results if r.fails}
+    assert f"aksh:{name}" in fired, report.to_text()
+
+
+@pytest.mark.parametrize(("shape", "scheme"), [
+    ("StatusValueShape", "status"), ("RankValueShape", "rank"),
+    ("LikelihoodValueShape", "likelihood"), ("ArrangementKindValueShape", "arrangement-kind"),
+    ("MeetingFormatValueShape", "meeting-format"),
+])
+def test_value_lists_match_the_vocabulary(shape: str, scheme: str, shapes: rdflib.Graph,
+                                          ontology: rdflib.Graph) -> None:
+    """The sh:in lists repeat ontology/vocab.ttl so that user files validate without it: they
+    must not drift apart."""
+    prop = shapes.value(URIRef(AKSH + shape), SH.property)
+    listed = set(rdflib.collection.Collection(shapes, shapes.value(prop, SH["in"])))
+    in_scheme = set(ontology.subjects(SKOS.inScheme, URIRef(AKV + scheme)))
+    assert listed == in_scheme

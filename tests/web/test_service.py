@@ -22,11 +22,10 @@ def test_healthz(ro_server: Server) -> None:
 
 def test_healthz_503_when_the_store_fails() -> None:
     from alliance_kg.config import Settings
+    from alliance_kg.store.oxigraph import OxigraphStore
     from alliance_kg.web import create_app
 
-    from .standins import OxStore
-
-    class Broken(OxStore):
+    class Broken(OxigraphStore):
         def graph_names(self) -> list[str]:
             raise OSError("disk gone")
 

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from ..formats import Format
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 GraphName = str | None
 QueryForm = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
@@ -40,6 +43,14 @@ class Store(ABC):
 
     #: registry name, e.g. "memory", "oxigraph", "remote"
     name: ClassVar[str]
+    #: True when the backend stops its own long queries (a remote server's timeout); False when
+    #: a query can only be stopped by killing the process running it (see ``store.executor``)
+    killable_in_thread: ClassVar[bool] = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Store:
+        """Make the store a configuration asks for (``store.registry.create`` calls this)."""
+        return cls()
 
     @abstractmethod
     def load(self, data: bytes, fmt: Format, graph: GraphName = None) -> int:
@@ -96,6 +107,10 @@ class Store(ABC):
     @abstractmethod
     def dump(self, fmt: Format) -> bytes:
         """The whole dataset in a quad format (N-Quads/TriG), for backups and canonical diffs."""
+
+    def after_fork(self) -> None:  # noqa: B027 - optional hook
+        """Called first thing in a forked query process (``store.executor``): reset anything
+        another thread of the parent may have held at the moment of the fork, e.g. locks."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release files and connections."""

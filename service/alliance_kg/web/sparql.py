@@ -23,6 +23,7 @@ from ..errors import ErrorKind, KGError
 from ..formats import Format
 from ..namespaces import ASSERTED, INFERRED
 from ..store.base import GraphName, QueryForm
+from ..store.executor import execute_query
 from . import auth, conditional, negotiation, params, sparqltext, writes
 from .context import state
 from .errors import LimitExceeded
@@ -32,13 +33,6 @@ bp = Blueprint("sparql", __name__)
 
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
-
-
-def _execute_query(*args: object, **kwargs: object) -> tuple[Format, bytes]:
-    from ..store.executor import execute_query
-
-    result: tuple[Format, bytes] = execute_query(*args, **kwargs)
-    return result
 
 
 def read_request() -> tuple[params.Params, str | None, str | None]:
@@ -155,7 +149,7 @@ def run_query(p: params.Params, query: str) -> Response:
         return negotiation.choose(request.accept_mimetypes, negotiation.formats_for(form),
                                   format_params, what=f"a {form} query")
 
-    fmt, body = _execute_query(
+    fmt, body = execute_query(
         st.store, query, choose_format=choose_format, default_graphs=default_graphs,
         named_graphs=named_graphs, base_iri=settings.public_base,
         timeout=settings.query_timeout, limit=settings.max_results,

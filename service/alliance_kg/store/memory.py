@@ -1,0 +1,189 @@
+"""The in-memory rdflib store: the reference backend, pure Python, nothing to install.
+
+rdflib's SPARQL engine is the semantics the library (``alliance-kg query``) already uses, so this
+backend answers exactly as the command line does; it is slow on large data (see
+docs/BENCHMARKS.md), which is why ``serve`` defaults to Oxigraph.
+
+Writes are atomic by copy-and-swap: an update runs on a copy of the dataset and replaces it only
+when every operation succeeded, under a lock, so readers see the old or the new dataset whole.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import ClassVar
+
+import pyparsing
+import rdflib
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.plugins.sparql import prepareUpdate
+from rdflib.query import Result
+from rdflib.term import Node, URIRef
+
+from ..config import Settings
+from ..errors import ErrorKind, KGError
+from ..formats import Format, Kind
+from ..knowledge.load import parse_bytes, quiet_literals
+from ..knowledge.query import parse_query, render, syntax_error
+from ..namespaces import PREFIXES, bind_prefixes
+from .base import GraphName, QueryForm, QueryResult, Store
+
+
+def _graph_id(graph: GraphName) -> Node:
+    return DATASET_DEFAULT_GRAPH_ID if graph is None else URIRef(graph)
+
+
+class MemoryResult(QueryResult):
+    def __init__(self, result: Result) -> None:
+        self.result = result
+        self.form: QueryForm = result.type  # type: ignore[assignment]
+
+    def serialize(self, fmt: Format, *, limit: int | None = None) -> bytes:
+        size = len(self.result.graph) if self.form in ("CONSTRUCT", "DESCRIBE") and \
+            self.result.graph is not None else len(self.result.bindings)
+        if limit is not None and self.form != "ASK" and size > limit:
+            raise KGError(ErrorKind.TOO_LARGE, f"more than {limit} results; add a LIMIT")
+        return render(self.result, fmt.key)
+
+
+class MemoryStore(Store):
+    name: ClassVar[str] = "memory"
+    #: rdflib evaluates in Python but cannot be interrupted from another thread either
+    killable_in_thread: ClassVar[bool] = False
+
+    def __init__(self) -> None:
+        self.ds = self._new()
+        self._lock = threading.RLock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> MemoryStore:
+        return cls()
+
+    def after_fork(self) -> None:
+        # another thread may have held the lock when the query process was forked
+        self._lock = threading.RLock()
+
+    @staticmethod
+    def _new() -> rdflib.Dataset:
+        ds = rdflib.Dataset(default_union=False)
+        bind_prefixes(ds)
+        return ds
+
+    def _copy(self) -> rdflib.Dataset:
+        copy = self._new()
+        with quiet_literals():
+            for graph in self.ds.graphs():
+                target = copy.default_graph if graph.identifier == DATASET_DEFAULT_GRAPH_ID \
+                    else copy.graph(graph.identifier)
+                for t in graph:
+                    target.add(t)
+        return copy
+
+    def load(self, data: bytes, fmt: Format, graph: GraphName = None) -> int:
+        quads = parse_bytes(data, fmt)
+        with self._lock, quiet_literals():
+            for s, p, o, g in quads:
+                target = _graph_id(graph) if fmt.kind is Kind.GRAPH else g
+                ctx = self.ds.default_graph if target == DATASET_DEFAULT_GRAPH_ID \
+                    else self.ds.graph(target)  # type: ignore[arg-type]
+                ctx.add((s, p, o))
+        return len(quads)
+
+    def _view(self, default_graphs: Sequence[GraphName] | None,
+              named_graphs: Sequence[str] | None) -> rdflib.Dataset:
+        """The protocol's dataset (default-graph-uri / named-graph-uri) as a dataset of its own."""
+        if default_graphs is None and named_graphs is None:
+            return self.ds
+        view = self._new()
+        for g in default_graphs if default_graphs is not None else [None]:
+            for t in self.ds.graph(_graph_id(g)):  # type: ignore[arg-type]
+                view.default_graph.add(t)
+        names = named_graphs if named_graphs is not None else self.graph_names()
+        for name in names:
+            target = view.graph(URIRef(name))
+            for t in self.ds.graph(URIRef(name)):
+                target.add(t)
+        return view
+
+    def query(self, sparql: str, *, default_graphs: Sequence[GraphName] | None = None,
+              named_graphs: Sequence[str] | None = None, base_iri: str | None = None
+              ) -> QueryResult:
+        prepared = parse_query(sparql)
+        with self._lock:
+            target = self._view(default_graphs, named_graphs)
+            try:
+                result = target.query(prepared, base=base_iri)
+                if result.type == "SELECT":
+                    result.bindings = list(result.bindings)
+            except KGError:
+                raise
+            except Exception as exc:  # rdflib's evaluation errors are the query's fault
+                raise KGError(ErrorKind.BAD_INPUT, f"query failed: {exc}") from None
+        return MemoryResult(result)
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        try:
+            prepared = prepareUpdate(sparql, initNs=PREFIXES, base=base_iri)
+        except pyparsing.ParseBaseException as exc:
+            raise syntax_error(sparql, exc.lineno, exc.col, str(exc.msg)) from None
+        except Exception as exc:
+            raise KGError(ErrorKind.BAD_INPUT, f"SPARQL update error: {exc}") from None
+        with self._lock:
+            scratch = self._copy()
+            try:
+                scratch.update(prepared)
+            except Exception as exc:
+                raise KGError(ErrorKind.BAD_INPUT,
+                              f"update failed, nothing changed: {exc}") from None
+            self.ds = scratch
+
+    def graph_names(self) -> list[str]:
+        with self._lock:
+            return sorted(str(g.identifier) for g in self.ds.graphs()
+                          if g.identifier != DATASET_DEFAULT_GRAPH_ID and len(g))
+
+    def count(self, graph: GraphName = None) -> int:
+        with self._lock:
+            return len(self.ds.graph(_graph_id(graph)))  # type: ignore[arg-type]
+
+    def _require(self, graph: GraphName) -> None:
+        if graph is not None and graph not in self.graph_names():
+            raise KGError(ErrorKind.NOT_FOUND, f"no graph <{graph}> in the store")
+
+    def get_graph(self, graph: GraphName, fmt: Format) -> bytes:
+        self._require(graph)
+        out = rdflib.Graph(bind_namespaces="none")
+        bind_prefixes(out)
+        with self._lock:
+            for t in self.ds.graph(_graph_id(graph)):  # type: ignore[arg-type]
+                out.add(t)
+        data = out.serialize(format=fmt.rdflib or fmt.key, encoding="utf-8")
+        return data if isinstance(data, bytes) else data.encode("utf-8")
+
+    def replace_graphs(self, graphs: dict[GraphName, tuple[bytes, Format]]) -> None:
+        parsed = {g: (parse_bytes(data, fmt) if data else []) for g, (data, fmt) in graphs.items()}
+        with self._lock:
+            scratch = self._copy()
+            with quiet_literals():
+                for g, quads in parsed.items():
+                    target = scratch.default_graph if g is None else scratch.graph(URIRef(g))
+                    target.remove((None, None, None))
+                    for s, p, o, _ in quads:
+                        target.add((s, p, o))
+            self.ds = scratch
+
+    def drop_graph(self, graph: GraphName) -> None:
+        self._require(graph)
+        with self._lock:
+            if graph is None:
+                self.ds.default_graph.remove((None, None, None))
+            else:
+                self.ds.remove_graph(self.ds.graph(URIRef(graph)))
+
+    def dump(self, fmt: Format) -> bytes:
+        if fmt.kind is not Kind.DATASET:
+            raise KGError(ErrorKind.NOT_ACCEPTABLE, f"a dump needs a dataset format, not {fmt.key}")
+        with self._lock:
+            data = self.ds.serialize(format=fmt.rdflib or fmt.key, encoding="utf-8")
+        return data if isinstance(data, bytes) else data.encode("utf-8")

@@ -1,0 +1,195 @@
+"""The embedded Oxigraph store: the fast default backend of ``serve``.
+
+pyoxigraph evaluates SPARQL natively (Rust) and keeps the dataset in memory or, with a
+``path``, in a RocksDB directory that survives restarts. Every write here is one Oxigraph
+transaction: ``extend`` for loads, one SPARQL update request for ``update`` and
+``replace_graphs``, so a reader never sees half of a write and a failed write leaves nothing.
+
+pyoxigraph does not look at Python signals while a query runs, so a query cannot be interrupted
+in its thread: :mod:`.executor` runs queries of this store in a forked child it can kill
+(``killable_in_thread = False``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, ClassVar
+
+import pyoxigraph as ox
+
+from ..config import Settings
+from ..errors import ErrorKind, KGError
+from ..formats import Format, Kind
+from ..namespaces import PREFIXES
+from .base import GraphName, QueryForm, QueryResult, Store
+
+#: "error at 3:11: ..." in pyoxigraph's SPARQL syntax errors
+_POSITION = re.compile(r"at (\d+):(\d+)")
+
+
+def rdf_format(fmt: Format) -> ox.RdfFormat:
+    if fmt.kind is Kind.RESULTS or not fmt.oxigraph:
+        raise KGError(ErrorKind.NOT_ACCEPTABLE, f"{fmt.media_type} is not an RDF format")
+    return getattr(ox.RdfFormat, fmt.oxigraph)  # type: ignore[no-any-return]
+
+
+def results_format(fmt: Format) -> ox.QueryResultsFormat:
+    if fmt.kind is not Kind.RESULTS or not fmt.oxigraph:
+        raise KGError(ErrorKind.NOT_ACCEPTABLE, f"{fmt.media_type} is not a results format")
+    return getattr(ox.QueryResultsFormat, fmt.oxigraph)  # type: ignore[no-any-return]
+
+
+def graph_node(graph: GraphName) -> ox.NamedNode | ox.DefaultGraph:
+    return ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+
+
+def sparql_error(exc: SyntaxError, text: str) -> KGError:
+    """A SPARQL syntax error with the position pyoxigraph puts in its message."""
+    m = _POSITION.search(str(exc))
+    return KGError(ErrorKind.BAD_INPUT, f"SPARQL syntax error: {exc}",
+                   line=int(m.group(1)) if m else None, column=int(m.group(2)) if m else None)
+
+
+def parse_quads(data: bytes, fmt: Format, graph: GraphName = None) -> list[ox.Quad]:
+    """Parse completely before anything is written, so a syntax error changes nothing."""
+    target = graph_node(graph)
+    try:
+        parsed = ox.parse(data, rdf_format(fmt), rename_blank_nodes=True)
+        return [q if isinstance(q, ox.Quad) else ox.Quad(q.subject, q.predicate, q.object, target)
+                for q in parsed]
+    except SyntaxError as exc:
+        raise KGError(ErrorKind.BAD_INPUT, f"{fmt.key} syntax error: {exc}",
+                      line=exc.lineno, column=exc.offset) from None
+
+
+class OxigraphResult(QueryResult):
+    """Re-evaluates lazily: pyoxigraph's solutions can be read once, and the size check must not
+    serialize an over-large answer before refusing it."""
+
+    def __init__(self, run: Callable[[], Any]) -> None:
+        self._run = run
+        first = run()
+        self._first: Any = first
+        if isinstance(first, ox.QueryBoolean):
+            self.form: QueryForm = "ASK"
+        elif isinstance(first, ox.QuerySolutions):
+            self.form = "SELECT"
+        else:
+            self.form = "CONSTRUCT"
+
+    def _fresh(self) -> Any:
+        if self._first is not None:
+            first, self._first = self._first, None
+            return first
+        return self._run()
+
+    def serialize(self, fmt: Format, *, limit: int | None = None) -> bytes:
+        if self.form == "ASK":
+            return bytes(self._fresh().serialize(format=results_format(fmt)))
+        if self.form == "SELECT":
+            out_format = results_format(fmt)
+            if limit is not None:
+                rows = sum(1 for _ in itertools.islice(self._fresh(), limit + 1))
+                if rows > limit:
+                    raise KGError(ErrorKind.TOO_LARGE, f"more than {limit} results; add a LIMIT")
+            return bytes(self._fresh().serialize(format=out_format))
+        out_rdf = rdf_format(fmt)
+        triples = list(itertools.islice(self._fresh(), None if limit is None else limit + 1))
+        if limit is not None and len(triples) > limit:
+            raise KGError(ErrorKind.TOO_LARGE, f"more than {limit} triples; add a LIMIT")
+        return bytes(ox.serialize(triples, format=out_rdf, prefixes=PREFIXES) or b"")
+
+
+class OxigraphStore(Store):
+    name: ClassVar[str] = "oxigraph"
+    killable_in_thread: ClassVar[bool] = False
+
+    def __init__(self, path: str | None = None) -> None:
+        self.path = path
+        self.ox = ox.Store(path) if path else ox.Store()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OxigraphStore:
+        return cls(settings.store_path)
+
+    def load(self, data: bytes, fmt: Format, graph: GraphName = None) -> int:
+        quads = parse_quads(data, fmt, graph)
+        self.ox.extend(quads)
+        return len(quads)
+
+    def query(self, sparql: str, *, default_graphs: Sequence[GraphName] | None = None,
+              named_graphs: Sequence[str] | None = None, base_iri: str | None = None
+              ) -> QueryResult:
+        kwargs: dict[str, Any] = {"base_iri": base_iri, "prefixes": PREFIXES}
+        if default_graphs is not None:
+            kwargs["default_graph"] = [graph_node(g) for g in default_graphs]
+        if named_graphs is not None:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        try:
+            return OxigraphResult(lambda: self.ox.query(sparql, **kwargs))
+        except SyntaxError as exc:
+            raise sparql_error(exc, sparql) from None
+        except OSError as exc:
+            raise KGError(ErrorKind.BAD_INPUT, f"query failed: {exc}") from None
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        try:
+            self.ox.update(sparql, base_iri=base_iri, prefixes=PREFIXES)
+        except SyntaxError as exc:
+            raise sparql_error(exc, sparql) from None
+        except OSError as exc:
+            # e.g. CREATE of an existing graph, LOAD of an unreachable document: the whole
+            # request was one transaction, so nothing of it was applied
+            raise KGError(ErrorKind.BAD_INPUT, f"update failed, nothing changed: {exc}") from None
+
+    def _graphs(self) -> Iterator[ox.NamedNode]:
+        for g in self.ox.named_graphs():
+            if isinstance(g, ox.NamedNode) and next(
+                    iter(self.ox.quads_for_pattern(None, None, None, g)), None) is not None:
+                yield g
+
+    def graph_names(self) -> list[str]:
+        return sorted(g.value for g in self._graphs())
+
+    def count(self, graph: GraphName = None) -> int:
+        return sum(1 for _ in self.ox.quads_for_pattern(None, None, None, graph_node(graph)))
+
+    def _require(self, graph: GraphName) -> None:
+        if graph is not None and graph not in self.graph_names():
+            raise KGError(ErrorKind.NOT_FOUND, f"no graph <{graph}> in the store")
+
+    def get_graph(self, graph: GraphName, fmt: Format) -> bytes:
+        self._require(graph)
+        triples = [q.triple for q in self.ox.quads_for_pattern(None, None, None, graph_node(graph))]
+        return bytes(ox.serialize(triples, format=rdf_format(fmt), prefixes=PREFIXES) or b"")
+
+    def replace_graphs(self, graphs: dict[GraphName, tuple[bytes, Format]]) -> None:
+        # one update request is one transaction: all graphs are swapped, or none
+        ops: list[str] = []
+        for g, (data, fmt) in graphs.items():
+            quads = parse_quads(data, fmt) if data else []
+            body = " .\n".join(str(q.triple) for q in quads)
+            if g is None:
+                ops += ["CLEAR SILENT DEFAULT", f"INSERT DATA {{ {body} }}"]
+            else:
+                ops += [f"DROP SILENT GRAPH <{g}>", f"INSERT DATA {{ GRAPH <{g}> {{ {body} }} }}"]
+        if ops:
+            self.ox.update(" ;\n".join(ops))
+
+    def drop_graph(self, graph: GraphName) -> None:
+        if graph is None:
+            self.ox.clear_graph(ox.DefaultGraph())
+            return
+        self._require(graph)
+        self.ox.remove_graph(ox.NamedNode(graph))
+
+    def dump(self, fmt: Format) -> bytes:
+        if fmt.kind is not Kind.DATASET:
+            raise KGError(ErrorKind.NOT_ACCEPTABLE, f"a dump needs a dataset format, not {fmt.key}")
+        return bytes(self.ox.dump(format=rdf_format(fmt)) or b"")
+
+    def close(self) -> None:
+        if self.path:
+            self.ox.flush()

@@ -40,10 +40,11 @@ class MemoryResult(QueryResult):
         self.form: QueryForm = result.type  # type: ignore[assignment]
 
     def serialize(self, fmt: Format, *, limit: int | None = None) -> bytes:
-        size = len(self.result.graph) if self.form in ("CONSTRUCT", "DESCRIBE") and \
-            self.result.graph is not None else len(self.result.bindings)
-        if limit is not None and self.form != "ASK" and size > limit:
-            raise KGError(ErrorKind.TOO_LARGE, f"more than {limit} results; add a LIMIT")
+        if limit is not None and self.form != "ASK":
+            graph = self.result.graph
+            size = len(graph) if graph is not None else len(self.result.bindings or [])
+            if size > limit:
+                raise KGError(ErrorKind.TOO_LARGE, f"more than {limit} results; add a LIMIT")
         return render(self.result, fmt.key)
 
 

@@ -57,8 +57,10 @@ def parse_quads(data: bytes, fmt: Format, graph: GraphName = None) -> list[ox.Qu
     target = graph_node(graph)
     try:
         parsed = ox.parse(data, rdf_format(fmt), rename_blank_nodes=True)
-        return [q if isinstance(q, ox.Quad) else ox.Quad(q.subject, q.predicate, q.object, target)
-                for q in parsed]
+        if fmt.kind is Kind.DATASET:
+            return list(parsed)
+        # pyoxigraph gives quads in the default graph for triple formats too
+        return [ox.Quad(q.subject, q.predicate, q.object, target) for q in parsed]
     except SyntaxError as exc:
         raise KGError(ErrorKind.BAD_INPUT, f"{fmt.key} syntax error: {exc}",
                       line=exc.lineno, column=exc.offset) from None
@@ -139,7 +141,7 @@ class OxigraphStore(Store):
             self.ox.update(sparql, base_iri=base_iri, prefixes=PREFIXES)
         except SyntaxError as exc:
             raise sparql_error(exc, sparql) from None
-        except OSError as exc:
+        except (OSError, RuntimeError, ValueError) as exc:
             # e.g. CREATE of an existing graph, LOAD of an unreachable document: the whole
             # request was one transaction, so nothing of it was applied
             raise KGError(ErrorKind.BAD_INPUT, f"update failed, nothing changed: {exc}") from None

@@ -1,0 +1,232 @@
+"""A store that is any SPARQL 1.1 server: Oxigraph server, Fuseki, GraphDB, Virtuoso.
+
+For users who outgrow one machine: the service keeps its protocol layer and points its store at
+their cluster. Everything goes through the SPARQL 1.1 Protocol (query and update endpoints), so
+no vendor API is assumed; the optional Graph Store endpoint is used only to upload data fast.
+
+* Queries are parsed locally first (rdflib's parser), so a syntax error is reported with line
+  and column before any request, and the query form is known without asking the server. Our
+  prefixes (``akg:``, ``akr:`` …) are pre-declared by prepending them on one extra line.
+* Answers are fetched once in a canonical format (SPARQL JSON, N-Triples), counted against the
+  result cap, and converted by pyoxigraph to what the client asked for.
+* Writes are single update requests: ``replace_graphs`` sends DROP + INSERT DATA for every graph
+  in one request, which is atomic on servers whose update requests are transactions (Oxigraph,
+  Fuseki/TDB2, GraphDB are; check yours).
+* The HTTP timeout stops long work, so the executor runs this store in the calling thread.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import pyoxigraph as ox
+import requests
+
+from ..config import Settings
+from ..errors import ErrorKind, KGError
+from ..formats import BY_KEY, Format, Kind
+from ..knowledge.query import parse_query
+from ..namespaces import PREFIXES
+from .base import GraphName, QueryForm, QueryResult, Store
+from .oxigraph import parse_quads, rdf_format, results_format
+
+#: prepended to every request, on its own line, so server error positions shift by one line
+PROLOGUE = " ".join(f"PREFIX {p}: <{ns}>" for p, ns in PREFIXES.items()) + "\n"
+_FORMS: dict[str, QueryForm] = {"SelectQuery": "SELECT", "AskQuery": "ASK",
+                                "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
+_JSON, _NT = BY_KEY["json"], BY_KEY["ntriples"]
+
+
+class RemoteResult(QueryResult):
+    def __init__(self, store: RemoteStore, form: QueryForm, body: bytes) -> None:
+        self.store, self.form, self.body = store, form, body
+
+    def serialize(self, fmt: Format, *, limit: int | None = None) -> bytes:
+        if self.form in ("SELECT", "ASK"):
+            out_format = results_format(fmt)
+            parsed = ox.parse_query_results(self.body, ox.QueryResultsFormat.JSON)
+            if isinstance(parsed, ox.QuerySolutions) and limit is not None:
+                rows = list(parsed)
+                if len(rows) > limit:
+                    raise KGError(ErrorKind.TOO_LARGE, f"more than {limit} results; add a LIMIT")
+                parsed = ox.parse_query_results(self.body, ox.QueryResultsFormat.JSON)
+            return bytes(parsed.serialize(format=out_format) or b"")
+        out_rdf = rdf_format(fmt)
+        triples = list(ox.parse(self.body, ox.RdfFormat.N_TRIPLES))
+        if limit is not None and len(triples) > limit:
+            raise KGError(ErrorKind.TOO_LARGE, f"more than {limit} triples; add a LIMIT")
+        return bytes(ox.serialize(triples, format=out_rdf, prefixes=PREFIXES) or b"")
+
+
+class RemoteStore(Store):
+    name: ClassVar[str] = "remote"
+    killable_in_thread: ClassVar[bool] = True
+
+    def __init__(self, query_url: str, update_url: str | None = None,
+                 gsp_url: str | None = None, *, timeout: float = 30.0,
+                 token: str | None = None) -> None:
+        self.query_url, self.update_url, self.gsp_url = query_url, update_url, gsp_url
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = "alliance-kg remote store"
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RemoteStore:
+        if not settings.remote_query_url:
+            raise KGError(ErrorKind.BAD_INPUT, "the remote store needs a query endpoint: set "
+                                               "ALLIANCE_KG_REMOTE_QUERY_URL (and _UPDATE_URL)")
+        return cls(settings.remote_query_url, settings.remote_update_url,
+                   settings.remote_gsp_url, timeout=settings.query_timeout)
+
+    # -- HTTP ------------------------------------------------------------------------------
+
+    def _post(self, url: str, **kwargs: Any) -> requests.Response:
+        try:
+            response = self.session.post(url, timeout=self.timeout, **kwargs)
+        except requests.Timeout:
+            raise KGError(ErrorKind.TIMEOUT, f"the remote store at {url} did not answer within "
+                                             f"{self.timeout:g} s") from None
+        except requests.RequestException as exc:
+            raise KGError(ErrorKind.UNAVAILABLE,
+                          f"cannot reach the remote store at {url}: {exc}") from None
+        if response.status_code in (502, 503, 504):
+            raise KGError(ErrorKind.UNAVAILABLE, f"the remote store at {url} is unavailable "
+                                                 f"({response.status_code}): {response.text[:500]}")
+        if response.status_code >= 500:
+            # servers (Oxigraph among them) answer 500 when an update's operation fails, e.g.
+            # CREATE of an existing graph: the request's fault as far as our client is concerned
+            raise KGError(ErrorKind.BAD_INPUT, f"the remote store could not carry out the "
+                                               f"request ({response.status_code}): "
+                                               f"{response.text[:500]}")
+        if response.status_code >= 400:
+            raise KGError(ErrorKind.BAD_INPUT, f"the remote store refused the request "
+                                               f"({response.status_code}): {response.text[:500]}")
+        return response
+
+    def _select(self, sparql: str) -> ox.QuerySolutions:
+        body = self._post(self.query_url, data=_text(sparql), headers={
+            "Content-Type": "application/sparql-query; charset=utf-8",
+            "Accept": _JSON.media_type}).content
+        parsed = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+        assert isinstance(parsed, ox.QuerySolutions)
+        return parsed
+
+    def _update(self, sparql: str, base_iri: str | None = None) -> None:
+        if not self.update_url:
+            raise KGError(ErrorKind.FORBIDDEN, "the remote store has no update endpoint "
+                                               "configured (ALLIANCE_KG_REMOTE_UPDATE_URL)")
+        self._post(self.update_url, data=_text(sparql, base_iri),
+                   headers={"Content-Type": "application/sparql-update; charset=utf-8"})
+
+    # -- Store -----------------------------------------------------------------------------
+
+    def query(self, sparql: str, *, default_graphs: Sequence[GraphName] | None = None,
+              named_graphs: Sequence[str] | None = None, base_iri: str | None = None
+              ) -> QueryResult:
+        prepared = parse_query(sparql)  # raises BAD_INPUT with line/column
+        form = _FORMS[prepared.algebra.name]
+        params: list[tuple[str, str]] = []
+        for g in default_graphs or []:
+            if g is None:
+                raise KGError(ErrorKind.BAD_INPUT, "a remote store's own default graph cannot "
+                                                   "be combined with named graphs here")
+            params.append(("default-graph-uri", g))
+        params += [("named-graph-uri", g) for g in named_graphs or []]
+        accept = _JSON if form in ("SELECT", "ASK") else _NT
+        response = self._post(self.query_url, params=params,
+                              data=_text(sparql, base_iri),
+                              headers={"Content-Type": "application/sparql-query; charset=utf-8",
+                                       "Accept": accept.media_type})
+        return RemoteResult(self, form, response.content)
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        self._update(sparql, base_iri)
+
+    def load(self, data: bytes, fmt: Format, graph: GraphName = None) -> int:
+        quads = parse_quads(data, fmt, graph)  # local parse: positions, and nothing sent if bad
+        self._insert(quads)
+        return len(quads)
+
+    def _insert(self, quads: list[ox.Quad]) -> None:
+        if not quads:
+            return
+        if self.gsp_url:
+            body = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+            self._post(self.gsp_url, data=body,
+                       headers={"Content-Type": BY_KEY["nquads"].media_type})
+            return
+        self._update(_insert_data(quads))
+
+    def graph_names(self) -> list[str]:
+        rows = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return sorted(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode))
+
+    def count(self, graph: GraphName = None) -> int:
+        pattern = "?s ?p ?o" if graph is None else f"GRAPH <{graph}> {{ ?s ?p ?o }}"
+        rows = list(self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}"))
+        return int(rows[0]["n"].value) if rows else 0
+
+    def _require(self, graph: GraphName) -> None:
+        if graph is not None and graph not in self.graph_names():
+            raise KGError(ErrorKind.NOT_FOUND, f"no graph <{graph}> in the store")
+
+    def get_graph(self, graph: GraphName, fmt: Format) -> bytes:
+        self._require(graph)
+        pattern = "?s ?p ?o" if graph is None else f"GRAPH <{graph}> {{ ?s ?p ?o }}"
+        result = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}")
+        return result.serialize(fmt)
+
+    def replace_graphs(self, graphs: dict[GraphName, tuple[bytes, Format]]) -> None:
+        ops: list[str] = []
+        for g, (data, fmt) in graphs.items():
+            quads = parse_quads(data, fmt) if data else []
+            body = " .\n".join(str(q.triple) for q in quads)
+            if g is None:
+                ops += ["CLEAR SILENT DEFAULT", f"INSERT DATA {{ {body} }}"]
+            else:
+                ops += [f"DROP SILENT GRAPH <{g}>", f"INSERT DATA {{ GRAPH <{g}> {{ {body} }} }}"]
+        if ops:
+            self._update(" ;\n".join(ops))
+
+    def drop_graph(self, graph: GraphName) -> None:
+        if graph is None:
+            self._update("CLEAR SILENT DEFAULT")
+            return
+        self._require(graph)
+        self._update(f"DROP GRAPH <{graph}>")
+
+    def dump(self, fmt: Format) -> bytes:
+        if fmt.kind is not Kind.DATASET:
+            raise KGError(ErrorKind.NOT_ACCEPTABLE, f"a dump needs a dataset format, not {fmt.key}")
+        rows = self._select("SELECT ?s ?p ?o ?g WHERE { { ?s ?p ?o } UNION "
+                            "{ GRAPH ?g { ?s ?p ?o } } }")
+        quads = [ox.Quad(r["s"], r["p"], r["o"], r["g"] if r["g"] is not None
+                         else ox.DefaultGraph()) for r in rows]
+        out = io.BytesIO()
+        ox.serialize(quads, out, format=rdf_format(fmt))
+        return out.getvalue()
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def _text(sparql: str, base_iri: str | None = None) -> bytes:
+    """The request as sent: our prologue on one line (a BASE in the query still wins)."""
+    base = f"BASE <{base_iri}> " if base_iri else ""
+    return (base + PROLOGUE + sparql).encode("utf-8")
+
+
+def _insert_data(quads: list[ox.Quad]) -> str:
+    """One INSERT DATA request for the quads (blank nodes stay blank, as SPARQL requires)."""
+    default = " .\n".join(str(q.triple) for q in quads if isinstance(q.graph_name, ox.DefaultGraph))
+    by_graph: dict[str, list[str]] = {}
+    for q in quads:
+        if isinstance(q.graph_name, ox.NamedNode):
+            by_graph.setdefault(q.graph_name.value, []).append(str(q.triple))
+    sep = " .\n"
+    named = " ".join(f"GRAPH <{g}> {{ {sep.join(ts)} }}" for g, ts in by_graph.items())
+    return f"INSERT DATA {{ {default} {named} }}"

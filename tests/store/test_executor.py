@@ -1,0 +1,68 @@
+"""The executor stops runaway queries for real, keeps error details, and caps results."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from alliance_kg.errors import ErrorKind, KGError
+from alliance_kg.formats import BY_KEY, Format
+from alliance_kg.store.base import QueryForm, Store
+from alliance_kg.store.executor import execute_query
+from alliance_kg.store.memory import MemoryStore
+from alliance_kg.store.oxigraph import OxigraphStore
+
+# a cross product that no engine finishes quickly: 300^4 rows
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f . ?g ?s ?h }"
+JSON = BY_KEY["json"]
+
+
+def choose(form: QueryForm) -> Format:
+    return JSON if form in ("SELECT", "ASK") else BY_KEY["ntriples"]
+
+
+def filled(store: Store) -> Store:
+    data = "\n".join(f"<http://x/s{i}> <http://x/p> <http://x/o{i}> ." for i in range(300))
+    store.load(data.encode(), BY_KEY["ntriples"])
+    return store
+
+
+@pytest.mark.parametrize("make", [OxigraphStore, MemoryStore], ids=["oxigraph", "memory"])
+def test_timeout_stops_the_query_and_the_next_one_runs(make: type[Store]) -> None:
+    store = filled(make())
+    started = time.monotonic()
+    with pytest.raises(KGError) as err:
+        execute_query(store, SLOW, choose_format=choose, timeout=0.5, limit=10)
+    assert err.value.kind is ErrorKind.TIMEOUT
+    assert "0.5 s" in err.value.message
+    assert time.monotonic() - started < 4
+    fmt, body = execute_query(store, "ASK { ?s ?p ?o }", choose_format=choose, timeout=5,
+                              limit=10)
+    assert fmt is JSON and b"true" in body
+
+
+def test_errors_in_the_child_keep_kind_and_position() -> None:
+    store = OxigraphStore()
+    with pytest.raises(KGError) as err:
+        execute_query(store, "SELECT * WHERE {\n ?s ?p }", choose_format=choose, timeout=5,
+                      limit=10)
+    assert err.value.kind is ErrorKind.BAD_INPUT
+    assert err.value.line == 2
+
+
+def test_result_cap_in_the_child() -> None:
+    store = filled(OxigraphStore())
+    with pytest.raises(KGError) as err:
+        execute_query(store, "SELECT * WHERE { ?s ?p ?o }", choose_format=choose, timeout=5,
+                      limit=100)
+    assert err.value.kind is ErrorKind.TOO_LARGE
+
+
+def test_writes_after_a_query_are_seen_by_the_next() -> None:
+    """Each query forks from the current store, so it sees every write made before it."""
+    store = OxigraphStore()
+    ask = "ASK { <http://x/a> <http://x/b> <http://x/c> }"
+    assert b"false" in execute_query(store, ask, choose_format=choose, timeout=5, limit=1)[1]
+    store.update("INSERT DATA { <http://x/a> <http://x/b> <http://x/c> }")
+    assert b"true" in execute_query(store, ask, choose_format=choose, timeout=5, limit=1)[1]

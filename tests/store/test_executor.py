@@ -66,3 +66,10 @@ def test_writes_after_a_query_are_seen_by_the_next() -> None:
     assert b"false" in execute_query(store, ask, choose_format=choose, timeout=5, limit=1)[1]
     store.update("INSERT DATA { <http://x/a> <http://x/b> <http://x/c> }")
     assert b"true" in execute_query(store, ask, choose_format=choose, timeout=5, limit=1)[1]
+
+
+def test_timeout_zero_means_no_timeout_in_thread() -> None:
+    store = filled(OxigraphStore())
+    fmt, body = execute_query(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+                              choose_format=choose, timeout=0, limit=10)
+    assert b"300" in body

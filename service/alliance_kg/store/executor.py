@@ -57,10 +57,11 @@ def execute_query(store: Store, sparql: str, *, choose_format: Callable[[QueryFo
                   default_graphs: Sequence[GraphName] | None = None,
                   named_graphs: Sequence[str] | None = None, base_iri: str | None = None,
                   timeout: float | None, limit: int | None) -> tuple[Format, bytes]:
-    """Evaluate and serialize; ``KGError(TIMEOUT)`` after ``timeout`` seconds (None: no limit),
+    """Evaluate and serialize; ``KGError(TIMEOUT)`` after ``timeout`` seconds (None or 0: no
+    limit, evaluated in the calling thread),
     ``KGError(TOO_LARGE)`` past ``limit`` rows/triples. Returns the chosen format and the bytes."""
     args = (sparql, choose_format, default_graphs, named_graphs, base_iri, limit)
-    if store.killable_in_thread or timeout is None:
+    if store.killable_in_thread or timeout is None or timeout <= 0:
         return _evaluate(store, *args)
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)

@@ -7,6 +7,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+STORES = ("oxigraph", "memory", "remote")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--store", choices=STORES, default="oxigraph",
+                     help="store backend the web tests' servers use (remote: a real "
+                          "oxigraph serve started by the tests)")
 
 
 @pytest.fixture(scope="session")

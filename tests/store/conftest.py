@@ -7,19 +7,16 @@ backend starts from an empty server.
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from oxigraph_server import OxigraphServer, free_port, oxigraph_command  # noqa: E402
+from oxigraph_server import OxigraphServer, start_oxigraph  # noqa: E402
 
 from alliance_kg.store.base import Store  # noqa: E402
 from alliance_kg.store.memory import MemoryStore  # noqa: E402
@@ -29,30 +26,9 @@ from alliance_kg.store.remote import RemoteStore  # noqa: E402
 
 @pytest.fixture(scope="session")
 def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
-    port = free_port()
-    location = tmp_path_factory.mktemp("oxigraph-server")
-    log = (location / "server.log").open("wb")
-    proc = subprocess.Popen([oxigraph_command(), "serve", "--location", str(location / "db"),
-                             "--bind", f"127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
-    server = OxigraphServer(f"http://127.0.0.1:{port}", proc)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(server.query_url, params={"query": "ASK {}"}, timeout=2)
-            break
-        except requests.ConnectionError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                log_text = (location / "server.log").read_text()
-                pytest.fail(f"oxigraph serve did not start: {log_text}")
-            time.sleep(0.1)
+    server = start_oxigraph(tmp_path_factory.mktemp("oxigraph-server"))
     yield server
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    server.stop()
 
 
 BACKENDS = ["memory", "oxigraph", "oxigraph-disk", "remote"]

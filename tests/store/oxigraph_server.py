@@ -30,6 +30,14 @@ class OxigraphServer:
     def store_url(self) -> str:
         return self.base_url + "/store"
 
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
     def clear(self) -> None:
         requests.post(self.update_url, data="DROP ALL",
                       headers={"Content-Type": "application/sparql-update"},
@@ -52,3 +60,26 @@ def free_port() -> int:
         return port
 
 
+
+
+def start_oxigraph(location: Path) -> OxigraphServer:
+    """Start ``oxigraph serve`` on a free port with its data in ``location``; wait until up."""
+    import time
+
+    port = free_port()
+    with (location / "server.log").open("wb") as log:
+        proc = subprocess.Popen([oxigraph_command(), "serve", "--location", str(location / "db"),
+                                 "--bind", f"127.0.0.1:{port}"],
+                                stdout=log, stderr=subprocess.STDOUT)
+    server = OxigraphServer(f"http://127.0.0.1:{port}", proc)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(server.query_url, params={"query": "ASK {}"}, timeout=2)
+            return server
+        except requests.ConnectionError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                log_text = (location / "server.log").read_text()
+                pytest.fail(f"oxigraph serve did not start: {log_text}")
+            time.sleep(0.1)

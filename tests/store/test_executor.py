@@ -72,4 +72,5 @@ def test_timeout_zero_means_no_timeout_in_thread() -> None:
     store = filled(OxigraphStore())
     fmt, body = execute_query(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
                               choose_format=choose, timeout=0, limit=10)
+    assert fmt is JSON
     assert b"300" in body

@@ -29,6 +29,10 @@ import pytest
 import requests
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "store"))
+
+from oxigraph_server import OxigraphServer, start_oxigraph  # noqa: E402
+
 FIXTURE = HERE / "data" / "fixture.trig"
 TOKEN = "test-token-7f3a9c"
 ASSERTED = "https://w3id.org/alliance-kg/graph/asserted"
@@ -51,6 +55,7 @@ class Server:
     log: Path
     settings: dict[str, Any] = field(default_factory=dict)
     token: str | None = None
+    backing: OxigraphServer | None = None  #: the remote store's server, for store="remote"
 
     @property
     def sparql(self) -> str:
@@ -69,6 +74,12 @@ class Server:
 
 def start_server(tmp: Path, name: str, **overrides: Any) -> Server:
     port = free_port()
+    backing = None
+    if overrides.get("store") == "remote":
+        backing = start_oxigraph(tmp)
+        overrides.update(remote_query_url=backing.query_url,
+                         remote_update_url=backing.update_url,
+                         remote_gsp_url=backing.store_url)
     settings = {"host": "127.0.0.1", "port": port, "threads": 4, **overrides}
     log = tmp / f"{name}.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ALLIANCE_KG_")}
@@ -77,7 +88,8 @@ def start_server(tmp: Path, name: str, **overrides: Any) -> Server:
             [sys.executable, str(HERE / "launch.py"), json.dumps(settings)],
             stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp,
         )
-    server = Server(f"http://127.0.0.1:{port}", proc, log, settings, overrides.get("token"))
+    server = Server(f"http://127.0.0.1:{port}", proc, log, settings, overrides.get("token"),
+                    backing)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -99,6 +111,8 @@ def stop_server(server: Server) -> None:
     except subprocess.TimeoutExpired:
         server.proc.kill()
         server.proc.wait()
+    if server.backing is not None:
+        server.backing.stop()
 
 
 def built_dataset() -> Path | None:
@@ -118,21 +132,24 @@ def built_dataset() -> Path | None:
 
 
 @pytest.fixture(scope="session")
-def ro_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def ro_server(tmp_path_factory: pytest.TempPathFactory,
+              pytestconfig: pytest.Config) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("ro")
     dataset = built_dataset() or FIXTURE
     server = start_server(tmp, "ro", dataset=str(dataset), allow_update=False,
                           query_timeout=1.0, max_results=1000, max_query_length=5000,
-                          max_body_bytes=200_000, store="oxigraph")
+                          max_body_bytes=200_000, store=pytestconfig.getoption("store"))
     yield server
     stop_server(server)
 
 
 @pytest.fixture(scope="session")
-def rw_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def rw_server(tmp_path_factory: pytest.TempPathFactory,
+              pytestconfig: pytest.Config) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("rw")
     server = start_server(tmp, "rw", dataset=str(FIXTURE), allow_update=True, token=TOKEN,
-                          validate_on_update=True, query_timeout=5.0, store="oxigraph",
+                          validate_on_update=True, query_timeout=5.0,
+                          store=pytestconfig.getoption("store"),
                           max_body_bytes=1_000_000)
     yield server
     stop_server(server)

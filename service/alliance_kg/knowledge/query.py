@@ -24,6 +24,7 @@ from typing import Any
 import pyoxigraph as ox
 import pyparsing
 import rdflib
+import rdflib.plugins.sparql
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.plugins.sparql import prepareQuery
@@ -36,6 +37,10 @@ from ..formats import BY_KEY, Kind
 from ..namespaces import ASSERTED, INFERRED, PREFIXES, bind_prefixes
 from .load import ox_term
 from .names import plain
+
+# FROM <iri> names a graph of the dataset, as in every SPARQL server: rdflib would otherwise
+# fetch the IRI from the web while evaluating (slow, and a way to make a server send requests).
+rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
 
 #: ``--format`` values for SELECT/ASK and for CONSTRUCT/DESCRIBE (besides ``table``)
 RESULT_FORMATS = tuple(f.key for f in BY_KEY.values() if f.kind is Kind.RESULTS)

@@ -111,6 +111,9 @@ class MemoryStore(Store):
               named_graphs: Sequence[str] | None = None, base_iri: str | None = None
               ) -> QueryResult:
         prepared = parse_query(sparql)
+        if default_graphs is not None or named_graphs is not None:
+            # the protocol's dataset replaces the query's FROM / FROM NAMED (SPARQL 1.1 Protocol)
+            prepared.algebra["datasetClause"] = None
         with self._lock:
             target = self._view(default_graphs, named_graphs)
             try:

@@ -135,6 +135,10 @@ class RemoteStore(Store):
                 raise KGError(ErrorKind.BAD_INPUT, "a remote store's own default graph cannot "
                                                    "be combined with named graphs here")
             params.append(("default-graph-uri", g))
+        if default_graphs is not None and named_graphs is None:
+            # in the protocol, naming default graphs alone leaves no named graph visible; our
+            # contract says None means all of them, so name them all
+            named_graphs = self.graph_names()
         params += [("named-graph-uri", g) for g in named_graphs or []]
         accept = _JSON if form in ("SELECT", "ASK") else _NT
         response = self._post(self.query_url, params=params,

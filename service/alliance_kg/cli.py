@@ -240,6 +240,32 @@ def _default_query_format(form: str | None, output: Path | None) -> str:
     return "turtle" if form in ("CONSTRUCT", "DESCRIBE") else "csv"
 
 
+# -- generate ------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("triples", type=click.IntRange(min=1))
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Same seed, same bytes: benchmarks compare like with like.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write N-Triples to this file instead of standard output.")
+def generate(triples: int, seed: int, output: Path | None) -> None:
+    """Write about TRIPLES triples of synthetic, shape-conformant data (N-Triples).
+
+    Commands in subordination chains, counterparts, posts and tenures, frameworks with parties,
+    meetings announcing changes, transfers, and claims traced to sentences: the shape of the
+    article's data at any size, for benchmarks (bench/) and scale tests.
+    """
+    from .knowledge.generate import generate as make
+
+    if output is None:
+        count = make(triples, seed, sys.stdout)
+    else:
+        with output.open("w", encoding="utf-8") as out:
+            count = make(triples, seed, out)
+    click.echo(f"alliance-kg: generated {count} triples (seed {seed})", err=True)
+
+
 # -- serve ---------------------------------------------------------------------------------------
 
 

@@ -17,7 +17,9 @@ import itertools
 import random
 from typing import TextIO
 
-from ..namespaces import AKG, AKR, AKV, DCTERMS, ORG, PROV, RDF, RDFS, SCHEMA, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+
+from ..namespaces import AKG, AKR, AKV, ORG, SCHEMA
 
 BASE = str(AKR) + "gen/"
 _STATUSES = ("announced", "planned", "possible", "in-force", "completed", "ongoing")

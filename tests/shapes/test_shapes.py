@@ -109,6 +109,8 @@ def test_value_lists_match_the_vocabulary(shape: str, scheme: str, shapes: rdfli
     """The sh:in lists repeat ontology/vocab.ttl so that user files validate without it: they
     must not drift apart."""
     prop = shapes.value(URIRef(AKSH + shape), SH.property)
-    listed = set(rdflib.collection.Collection(shapes, shapes.value(prop, SH["in"])))
+    head = shapes.value(prop, SH["in"])
+    assert head is not None, f"{shape} has no sh:in list"
+    listed = set(rdflib.collection.Collection(shapes, head))
     in_scheme = set(ontology.subjects(SKOS.inScheme, URIRef(AKV + scheme)))
     assert listed == in_scheme

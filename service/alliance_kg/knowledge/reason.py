@@ -34,9 +34,11 @@ from .names import compact_text
 
 Triple = tuple[Node, Node, Node]
 
-SEMANTICS: dict[str, type] = {
+SEMANTICS: dict[str, type | None] = {
     "owlrl": owlrl.OWLRL_Semantics,
     "rdfs": owlrl.RDFS_Semantics,
+    #: the same entailments by the `reasonable` reasoner plus property chains (fastreason.py)
+    "owlrl-fast": None,
 }
 
 #: Namespaces of the modelling vocabularies themselves: facts *about* their terms are the
@@ -108,19 +110,29 @@ def infer(
     updated with how many closure triples each :data:`NOISE` rule removed (for reports/tests).
     The result is a set, so equal inputs give equal graphs. Raises ``KGError(INCONSISTENT)``.
     """
-    closure_class = SEMANTICS.get(semantics)
-    if closure_class is None:
+    if semantics not in SEMANTICS:
         raise KGError(ErrorKind.BAD_INPUT,
                       f"unknown semantics {semantics!r} (one of: {', '.join(SEMANTICS)})")
-    work = Graph(bind_namespaces="none")
-    for t in asserted:
-        work.add(t)
-    for t in ontology:
-        work.add(t)
-    with _LOCK, quiet_literals():
-        owlrl.DeductiveClosure(closure_class, axiomatic_triples=False,
-                               datatype_axioms=False).expand(work)
-    _raise_if_inconsistent(work)
+    closure_class = SEMANTICS[semantics]
+    if closure_class is None:
+        from . import fastreason
+
+        if not fastreason.available():
+            raise KGError(ErrorKind.BAD_INPUT, "owlrl-fast needs the `reasonable` package: "
+                                               "pip install 'alliance-kg[fast]'")
+        with quiet_literals():
+            work = fastreason.closure(asserted, ontology)
+        fastreason.check_consistency(work)
+    else:
+        work = Graph(bind_namespaces="none")
+        for t in asserted:
+            work.add(t)
+        for t in ontology:
+            work.add(t)
+        with _LOCK, quiet_literals():
+            owlrl.DeductiveClosure(closure_class, axiomatic_triples=False,
+                                   datatype_axioms=False).expand(work)
+        _raise_if_inconsistent(work)
 
     data_bnodes: set[Node] = {n for t in asserted for n in (t[0], t[2]) if isinstance(n, BNode)}
     inferred = Graph(bind_namespaces="none")

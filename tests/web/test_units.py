@@ -89,3 +89,11 @@ def test_negotiation() -> None:
     assert "text/csv" in err.value.message
     with pytest.raises(KGError):
         negotiation.choose(accept("*/*"), results, ["turtle"])
+
+
+def test_silent_clear_of_an_empty_update() -> None:
+    """An empty update request is valid SPARQL (found by tests/web/test_fuzz.py: it was a 500)."""
+    from alliance_kg.web.sparqltext import silent_clear
+
+    assert silent_clear("") == ""
+    assert silent_clear("CLEAR GRAPH <urn:g>") == "CLEAR SILENT GRAPH <urn:g>"

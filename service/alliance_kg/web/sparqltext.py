@@ -186,7 +186,8 @@ def silent_clear(update: str) -> str:
     """
     toks = list(tokens(update))
     out = update
-    for tok, nxt in reversed(list(zip(toks, [*toks[1:], None], strict=True))):
+    following: list[Token | None] = [*toks[1:], None] if toks else []
+    for tok, nxt in reversed(list(zip(toks, following, strict=True))):
         if tok.depth == 0 and tok.keyword == "CLEAR" and (nxt is None or nxt.keyword != "SILENT"):
             out = out[:tok.end] + " SILENT" + out[tok.end:]
     return out

@@ -131,8 +131,10 @@ def generate(n_triples: int, seed: int, out: TextIO) -> int:
         framework = node("framework", unit)
         w.t(framework, typ, _iri(AKG.Framework))
         w.t(framework, label, _lit(f"Framework {unit}"))
-        w.t(framework, AKG.arrangementKind, _iri(AKV[rng.choice(_KINDS)]))
-        for party in rng.sample(states, 3):
+        kind = rng.choice(_KINDS)
+        w.t(framework, AKG.arrangementKind, _iri(AKV[kind]))
+        parties = {"bilateral": 2, "trilateral": 3}.get(kind, 4)
+        for party in rng.sample(states, parties):
             w.t(framework, AKG.hasParty, party)
         change = node("change", unit)
         w.t(change, typ, _iri(AKG.Establishment))

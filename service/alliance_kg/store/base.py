@@ -11,8 +11,10 @@ Protocol's ``?default``).
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from ..formats import Format
@@ -46,6 +48,21 @@ class Store(ABC):
     #: True when the backend stops its own long queries (a remote server's timeout); False when
     #: a query can only be stopped by killing the process running it (see ``store.executor``)
     killable_in_thread: ClassVar[bool] = False
+
+    def __init__(self) -> None:
+        #: moves on with every write: query workers forked at an older version are retired
+        self.version = 0
+        #: held while writing, and by the executor while forking, so no fork sees half a write
+        self.fork_lock = threading.RLock()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Wrap every write of a backend: excludes forks, then moves the version on."""
+        with self.fork_lock:
+            try:
+                yield
+            finally:
+                self.version += 1
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:

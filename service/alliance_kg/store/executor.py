@@ -1,56 +1,147 @@
 """Run one query with a timeout that really stops it, and a cap on the result's size.
 
 Neither pyoxigraph nor rdflib looks at Python signals or flags while it evaluates, so a runaway
-query cannot be stopped in the thread that runs it. For such stores the query runs in a child
-process forked for it: the child inherits the store (copy-on-write, no pickling, and a snapshot
-that writes made meanwhile cannot disturb), serializes the answer and sends the bytes back
-through a pipe. When the timeout passes first, the parent kills the child and answers
-``KGError(TIMEOUT)`` at once; the worker thread is free again and nothing of the store is
-touched. A store that stops its own work (``killable_in_thread``: a remote server with an HTTP
-timeout) runs in the calling thread.
+query cannot be stopped in the thread that runs it. For such stores queries run in **worker
+processes forked from the server**: a worker inherits the store (copy-on-write, nothing pickled:
+a consistent snapshot), evaluates, serializes and sends the bytes back through a pipe. When the
+timeout passes first, the parent kills that worker and answers ``KGError(TIMEOUT)`` at once; the
+request thread is free again and the store is untouched.
 
-Forking a threaded server is safe here because the child only reads the store and writes the
-pipe, then leaves with ``os._exit`` (multiprocessing's fork start method); a store whose reads
-take a Python lock resets it in :meth:`~alliance_kg.store.base.Store.after_fork`, so a lock held
-by another thread at the moment of the fork cannot deadlock the child.
+Workers are kept and reused (a fork per query costs milliseconds; reuse costs a pipe round
+trip). Each remembers the store's ``version`` it was forked at: after any write the store's
+version moves on, and a worker of an older version is retired instead of reused, so every query
+sees every write acknowledged before it started. A store that stops its own work
+(``killable_in_thread``: a remote server with an HTTP timeout) runs in the calling thread, and
+so does every query when the timeout is 0 (no timeout).
+
+Forking a threaded server is safe here because the store holds its ``fork_lock`` while it
+writes and the executor forks only under that lock, so no write is ever half-done in a child;
+the child only reads the store and writes its pipe, and a store whose reads take a Python lock
+resets it in :meth:`~alliance_kg.store.base.Store.after_fork`.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import threading
+import weakref
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, get_args
 
 from ..errors import ErrorKind, KGError
 from ..formats import BY_KEY, Format
 from .base import GraphName, QueryForm, Store
 
-#: seconds the killed child gets to go away before we stop waiting for it
+#: seconds a killed or retired worker gets to go away before we stop waiting for it
 _REAP_SECONDS = 5.0
+#: idle workers kept per store (more are forked when more queries run at once)
+IDLE_WORKERS = 8
+
+#: per query form, the chosen format's key, or the error choosing it raised
+Choices = dict[str, "str | tuple[str, str]"]
 
 
-def _evaluate(store: Store, sparql: str, choose_format: Callable[[QueryForm], Format],
+def _choices(choose_format: Callable[[QueryForm], Format]) -> Choices:
+    """The format for every query form, decided in the parent (the request's negotiation)."""
+    out: Choices = {}
+    for form in get_args(QueryForm):
+        try:
+            out[form] = choose_format(form).key
+        except KGError as exc:
+            out[form] = (exc.kind.value, exc.message)
+    return out
+
+
+def _evaluate(store: Store, sparql: str, choices: Choices,
               default_graphs: Sequence[GraphName] | None, named_graphs: Sequence[str] | None,
-              base_iri: str | None, limit: int | None) -> tuple[Format, bytes]:
+              base_iri: str | None, limit: int | None) -> tuple[str, bytes]:
     result = store.query(sparql, default_graphs=default_graphs, named_graphs=named_graphs,
                          base_iri=base_iri)
-    fmt = choose_format(result.form)
-    return fmt, result.serialize(fmt, limit=limit)
+    choice = choices[result.form]
+    if isinstance(choice, tuple):
+        raise KGError(ErrorKind(choice[0]), choice[1])
+    return choice, result.serialize(BY_KEY[choice], limit=limit)
 
 
-def _child(conn: Connection, store: Store, args: tuple[Any, ...]) -> None:
-    store.after_fork()
+def _answer(store: Store, request: tuple[Any, ...]) -> tuple[Any, ...]:
     try:
-        fmt, body = _evaluate(store, *args)
-        conn.send(("ok", fmt.key, body))
+        key, body = _evaluate(store, *request)
+        return ("ok", key, body)
     except KGError as exc:
-        conn.send(("error", exc.kind.value, exc.message, exc.line, exc.column, exc.file))
+        return ("error", exc.kind.value, exc.message, exc.line, exc.column, exc.file)
     except Exception as exc:  # reported to the parent, which raises it
-        conn.send(("error", ErrorKind.INTERNAL.value, f"{type(exc).__name__}: {exc}",
-                   None, None, None))
-    finally:
-        conn.close()
+        return ("error", ErrorKind.INTERNAL.value, f"{type(exc).__name__}: {exc}",
+                None, None, None)
+
+
+def _worker_main(conn: Connection, store: Store) -> None:
+    store.after_fork()
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        conn.send(_answer(store, request))
+
+
+class _Worker:
+    def __init__(self, store: Store) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self.conn, child = ctx.Pipe(duplex=True)
+        with store.fork_lock:  # never fork in the middle of a write
+            self.version = store.version
+            self.proc = ctx.Process(target=_worker_main, args=(child, store), daemon=True)
+            self.proc.start()
+        child.close()
+
+    def usable(self, store: Store) -> bool:
+        return self.version == store.version and self.proc.is_alive()
+
+    def stop(self, *, kill: bool = False) -> None:
+        self.conn.close()  # an idle worker sees EOF and leaves
+        if kill:
+            self.proc.kill()
+        self.proc.join(_REAP_SECONDS)
+
+
+class _Pool:
+    def __init__(self) -> None:
+        self.idle: list[_Worker] = []
+        self.lock = threading.Lock()
+
+    def acquire(self, store: Store) -> _Worker:
+        stale: list[_Worker] = []
+        found: _Worker | None = None
+        with self.lock:
+            while self.idle and found is None:
+                worker = self.idle.pop()
+                if worker.usable(store):
+                    found = worker
+                else:
+                    stale.append(worker)
+        for old in stale:
+            old.stop()
+        return found or _Worker(store)
+
+    def release(self, worker: _Worker, store: Store) -> None:
+        with self.lock:
+            if worker.usable(store) and len(self.idle) < IDLE_WORKERS:
+                self.idle.append(worker)
+                return
+        worker.stop()
+
+
+_POOLS: weakref.WeakKeyDictionary[Store, _Pool] = weakref.WeakKeyDictionary()
+_POOLS_LOCK = threading.Lock()
+
+
+def _pool(store: Store) -> _Pool:
+    with _POOLS_LOCK:
+        pool = _POOLS.get(store)
+        if pool is None:
+            pool = _POOLS[store] = _Pool()
+        return pool
 
 
 def execute_query(store: Store, sparql: str, *, choose_format: Callable[[QueryForm], Format],
@@ -58,31 +149,28 @@ def execute_query(store: Store, sparql: str, *, choose_format: Callable[[QueryFo
                   named_graphs: Sequence[str] | None = None, base_iri: str | None = None,
                   timeout: float | None, limit: int | None) -> tuple[Format, bytes]:
     """Evaluate and serialize; ``KGError(TIMEOUT)`` after ``timeout`` seconds (None or 0: no
-    limit, evaluated in the calling thread),
-    ``KGError(TOO_LARGE)`` past ``limit`` rows/triples. Returns the chosen format and the bytes."""
-    args = (sparql, choose_format, default_graphs, named_graphs, base_iri, limit)
+    limit, evaluated in the calling thread), ``KGError(TOO_LARGE)`` past ``limit``
+    rows/triples. Returns the chosen format and the bytes."""
+    request = (sparql, _choices(choose_format), default_graphs, named_graphs, base_iri, limit)
     if store.killable_in_thread or timeout is None or timeout <= 0:
-        return _evaluate(store, *args)
-    ctx = multiprocessing.get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(send, store, args), daemon=True)
-    child.start()
-    send.close()
-    try:
-        if not receive.poll(timeout):
-            child.kill()
-            raise KGError(ErrorKind.TIMEOUT,
-                          f"the query ran longer than {timeout:g} s and was stopped; "
-                          "narrow it (a LIMIT, more specific patterns) or ask the operator "
-                          "for a longer timeout")
+        message = _answer(store, request)
+    else:
+        pool = _pool(store)
+        worker = pool.acquire(store)
         try:
-            message = receive.recv()
-        except EOFError:
+            worker.conn.send(request)
+            if not worker.conn.poll(timeout):
+                worker.stop(kill=True)
+                raise KGError(ErrorKind.TIMEOUT,
+                              f"the query ran longer than {timeout:g} s and was stopped; "
+                              "narrow it (a LIMIT, more specific patterns) or ask the operator "
+                              "for a longer timeout")
+            message = worker.conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            worker.stop(kill=True)
             raise KGError(ErrorKind.INTERNAL, "the query process ended without an answer "
-                                              f"(exit code {child.exitcode})") from None
-    finally:
-        receive.close()
-        child.join(_REAP_SECONDS)
+                                              f"(exit code {worker.proc.exitcode})") from None
+        pool.release(worker, store)
     if message[0] == "ok":
         return BY_KEY[message[1]], message[2]
     _, kind, text, line, column, file = message

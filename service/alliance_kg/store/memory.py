@@ -54,6 +54,7 @@ class MemoryStore(Store):
     killable_in_thread: ClassVar[bool] = False
 
     def __init__(self) -> None:
+        super().__init__()
         self.ds = self._new()
         self._lock = threading.RLock()
 
@@ -83,7 +84,7 @@ class MemoryStore(Store):
 
     def load(self, data: bytes, fmt: Format, graph: GraphName = None) -> int:
         quads = parse_bytes(data, fmt)
-        with self._lock, quiet_literals():
+        with self.writing(), self._lock, quiet_literals():
             for s, p, o, g in quads:
                 target = _graph_id(graph) if fmt.kind is Kind.GRAPH else g
                 ctx = self.ds.default_graph if target == DATASET_DEFAULT_GRAPH_ID \
@@ -133,7 +134,7 @@ class MemoryStore(Store):
             raise syntax_error(sparql, exc.lineno, exc.col, str(exc.msg)) from None
         except Exception as exc:
             raise KGError(ErrorKind.BAD_INPUT, f"SPARQL update error: {exc}") from None
-        with self._lock:
+        with self.writing(), self._lock:
             scratch = self._copy()
             try:
                 scratch.update(prepared)
@@ -167,7 +168,7 @@ class MemoryStore(Store):
 
     def replace_graphs(self, graphs: dict[GraphName, tuple[bytes, Format]]) -> None:
         parsed = {g: (parse_bytes(data, fmt) if data else []) for g, (data, fmt) in graphs.items()}
-        with self._lock:
+        with self.writing(), self._lock:
             scratch = self._copy()
             with quiet_literals():
                 for g, quads in parsed.items():
@@ -179,7 +180,7 @@ class MemoryStore(Store):
 
     def drop_graph(self, graph: GraphName) -> None:
         self._require(graph)
-        with self._lock:
+        with self.writing(), self._lock:
             if graph is None:
                 self.ds.default_graph.remove((None, None, None))
             else:

@@ -109,6 +109,7 @@ class OxigraphStore(Store):
     killable_in_thread: ClassVar[bool] = False
 
     def __init__(self, path: str | None = None) -> None:
+        super().__init__()
         self.path = path
         self.ox = ox.Store(path) if path else ox.Store()
 
@@ -118,7 +119,8 @@ class OxigraphStore(Store):
 
     def load(self, data: bytes, fmt: Format, graph: GraphName = None) -> int:
         quads = parse_quads(data, fmt, graph)
-        self.ox.extend(quads)
+        with self.writing():
+            self.ox.extend(quads)
         return len(quads)
 
     def query(self, sparql: str, *, default_graphs: Sequence[GraphName] | None = None,
@@ -138,7 +140,8 @@ class OxigraphStore(Store):
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         try:
-            self.ox.update(sparql, base_iri=base_iri, prefixes=PREFIXES)
+            with self.writing():
+                self.ox.update(sparql, base_iri=base_iri, prefixes=PREFIXES)
         except SyntaxError as exc:
             raise sparql_error(exc, sparql) from None
         except (OSError, RuntimeError, ValueError) as exc:
@@ -178,14 +181,17 @@ class OxigraphStore(Store):
             else:
                 ops += [f"DROP SILENT GRAPH <{g}>", f"INSERT DATA {{ GRAPH <{g}> {{ {body} }} }}"]
         if ops:
-            self.ox.update(" ;\n".join(ops))
+            with self.writing():
+                self.ox.update(" ;\n".join(ops))
 
     def drop_graph(self, graph: GraphName) -> None:
         if graph is None:
-            self.ox.clear_graph(ox.DefaultGraph())
+            with self.writing():
+                self.ox.clear_graph(ox.DefaultGraph())
             return
         self._require(graph)
-        self.ox.remove_graph(ox.NamedNode(graph))
+        with self.writing():
+            self.ox.remove_graph(ox.NamedNode(graph))
 
     def dump(self, fmt: Format) -> bytes:
         if fmt.kind is not Kind.DATASET:

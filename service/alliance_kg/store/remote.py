@@ -67,6 +67,7 @@ class RemoteStore(Store):
     def __init__(self, query_url: str, update_url: str | None = None,
                  gsp_url: str | None = None, *, timeout: float = 30.0,
                  token: str | None = None) -> None:
+        super().__init__()
         self.query_url, self.update_url, self.gsp_url = query_url, update_url, gsp_url
         self.timeout = timeout
         self.session = requests.Session()

@@ -44,6 +44,8 @@ class Settings:
     allow_update: bool = False
     #: bearer token required for writes (read from ALLIANCE_KG_TOKEN or ALLIANCE_KG_TOKEN_FILE)
     token: str | None = dataclasses.field(default=None, repr=False)
+    #: TOML file of scoped write tokens (name, token or token_sha256, graphs), see web/auth.py
+    tokens_file: str | None = None
     validate_on_update: bool = True
     query_timeout: float = 30.0  #: seconds
     max_results: int = 100_000  #: rows (SELECT) or triples (CONSTRUCT/DESCRIBE)
@@ -52,6 +54,16 @@ class Settings:
     cors_origins: str = "*"
     #: endpoints a SERVICE clause may call (comma-separated in the environment)
     service_allowlist: tuple[str, ...] = ()
+    #: let allowlisted URLs reach loopback/private/link-local addresses (web/netguard.py)
+    allow_private_fetch: bool = False
+    #: address of a reverse proxy whose X-Forwarded-* headers are believed (waitress's
+    #: trusted_proxy; "*" trusts any peer); None ignores and strips those headers
+    trusted_proxy: str | None = None
+    #: proxies in front of us that append to X-Forwarded-For (waitress's trusted_proxy_count)
+    trusted_proxy_count: int = 1
+    #: which forwarded headers of the trusted proxy are used (space-separated, lower case)
+    trusted_proxy_headers: str = "x-forwarded-for x-forwarded-host x-forwarded-proto " \
+        "x-forwarded-port"
     #: public base of our IRIs, for dereferencing through the service
     public_base: str = "https://w3id.org/alliance-kg/"
     host: str = "127.0.0.1"

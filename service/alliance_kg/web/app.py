@@ -15,7 +15,8 @@ from flask_cors import CORS
 from ..config import Settings
 from ..formats import FORMATS
 from ..store.base import Store
-from . import description, errors, gsp, health, openapi, sparql
+from . import description, errors, gsp, headers, health, openapi, sparql
+from . import ui
 from .context import EXTENSION, AppState
 from .logging import AccessLog
 
@@ -47,7 +48,10 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
     app.extensions[EXTENSION] = AppState(settings=settings, store=store)
     for module in (sparql, gsp, description, health, openapi):
         app.register_blueprint(module.bp)
+    # people's pages: the query UI at / and the ontology documentation at /ontology
+    app.register_blueprint(ui.bp)
     errors.register(app)
+    headers.register(app)
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()] or ["*"]
     CORS(app, origins=origins if origins != ["*"] else "*",
          allow_headers=CORS_ALLOW_HEADERS, expose_headers=CORS_EXPOSE_HEADERS,

@@ -93,6 +93,12 @@ class ShapesViolated(KGError):
 
 
 @dataclass
+class InsufficientScope(KGError):
+    """A valid token writing a graph outside its grant: 403 with RFC 6750's
+    ``WWW-Authenticate: Bearer error="insufficient_scope"`` (see :mod:`.auth`)."""
+
+
+@dataclass
 class MethodNotAllowed(KGError):
     """A method a route exists for but does not accept in this form (405 with ``Allow``)."""
 
@@ -147,6 +153,9 @@ def error_response(err: KGError) -> Response:
             'Bearer realm="alliance-kg"'
             + (', error="invalid_token"' if "Authorization" in request.headers else "")
         )
+    if isinstance(err, InsufficientScope):
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="alliance-kg", ' \
+            'error="insufficient_scope"'
     if status == 503:
         resp.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     if isinstance(err, MethodNotAllowed):

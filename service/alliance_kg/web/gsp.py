@@ -76,15 +76,17 @@ def handle(*, direct: bool) -> Response:
     if request.method in ("GET", "HEAD"):
         return get(p, target)
     st = state()
-    auth.require_writer(st.settings)
+    grant = auth.require_writer(st.settings)
     if target == str(INFERRED):
         raise KGError(ErrorKind.FORBIDDEN, f"<{INFERRED}> is derived from the asserted graph "
                       "and the ontology; write those instead")
+    if target != STORE:
+        grant.check([target])
     if request.method == "DELETE":
-        return delete(st, target)
+        return delete(st, target, grant)
     if request.method == "PUT":
-        return put(st, target)
-    return post(st, target)
+        return put(st, target, grant)
+    return post(st, target, grant)
 
 
 # -- read ----------------------------------------------------------------------------------
@@ -156,7 +158,7 @@ def _base(graph: GraphName) -> str:
     return graph if graph is not None else state().settings.public_base
 
 
-def put(st: AppState, target: Target) -> Response:
+def put(st: AppState, target: Target, grant: auth.Grant) -> Response:
     if target == STORE:
         raise KGError(ErrorKind.BAD_INPUT, "PUT needs ?graph=<iri> or ?default")
     fmt, data = _body_format()
@@ -167,17 +169,18 @@ def put(st: AppState, target: Target) -> Response:
         scratch.drop(target)
         scratch.load(data, fmt, target, _base(target))
 
-    writes.apply(st, change)
+    writes.apply(st, change, grant)
     return Response(status=201 if created[0] else 204)
 
 
-def post(st: AppState, target: Target) -> Response:
+def post(st: AppState, target: Target, grant: auth.Grant) -> Response:
     mt, _ = params.media_type()
     parts = _multipart() if mt == "multipart/form-data" else [_body_format()]
     location = None
     if target == STORE:
         target = url_for("gsp.direct", rest=str(uuid.uuid4()), _external=True)
         location = target
+        grant.check([target])
     graph: GraphName = target
     created = [False]
 
@@ -188,14 +191,14 @@ def post(st: AppState, target: Target) -> Response:
         for fmt, data in parts:
             scratch.load(data, fmt, graph, _base(graph))
 
-    writes.apply(st, change)
+    writes.apply(st, change, grant)
     resp = Response(status=201 if created[0] else 204)
     if location is not None:
         resp.headers["Location"] = location
     return resp
 
 
-def delete(st: AppState, target: Target) -> Response:
+def delete(st: AppState, target: Target, grant: auth.Grant) -> Response:
     if target == STORE:
         raise KGError(ErrorKind.BAD_INPUT, "DELETE needs ?graph=<iri> or ?default")
     graph: GraphName = target
@@ -205,5 +208,5 @@ def delete(st: AppState, target: Target) -> Response:
             raise KGError(ErrorKind.NOT_FOUND, f"no graph <{graph}> in this store")
         scratch.drop(graph)
 
-    writes.apply(st, change)
+    writes.apply(st, change, grant)
     return Response(status=204)

@@ -49,6 +49,21 @@ def banner(settings: Settings, store: Store, loaded_from: Path | None, out: Text
           file=out, flush=True)
 
 
+def proxy_options(settings: Settings) -> dict[str, object]:
+    """waitress's reverse-proxy settings: believe X-Forwarded-* only from the trusted proxy.
+
+    The app builds absolute URLs (``Location`` of a new graph, graph IRIs named by their
+    URL, the service description's endpoint) from the request's host and scheme, so behind a
+    proxy those must be the public ones. waitress rewrites them from the forwarded headers
+    of a peer whose address is ``trusted_proxy`` and strips such headers from anyone else
+    (which is why werkzeug's ProxyFix, which trusts any peer, is not used)."""
+    if not settings.trusted_proxy:
+        return {}
+    return {"trusted_proxy": settings.trusted_proxy,
+            "trusted_proxy_count": settings.trusted_proxy_count,
+            "trusted_proxy_headers": settings.trusted_proxy_headers}
+
+
 def run(settings: Settings, *, dataset: Path | None = None, store: Store | None = None) -> None:
     """Serve until interrupted. ``dataset``/``store`` override the built file and the registry
     (tests use them to serve a fixture)."""
@@ -75,6 +90,7 @@ def run(settings: Settings, *, dataset: Path | None = None, store: Store | None 
             max_request_body_size=settings.max_body_bytes + 65536,
             clear_untrusted_proxy_headers=True,
             _quiet=True,
+            **proxy_options(settings),
         )
     finally:
         store.close()

@@ -24,9 +24,9 @@ from ..formats import Format
 from ..namespaces import ASSERTED, INFERRED
 from ..store.base import GraphName, QueryForm
 from ..store.executor import execute_query
-from . import auth, conditional, negotiation, params, sparqltext, writes
+from . import auth, conditional, negotiation, netguard, params, sparqltext, writes, writescope
 from .context import state
-from .errors import LimitExceeded
+from .errors import InsufficientScope, LimitExceeded
 from .logging import QUERY_HASH_KEY, query_hash
 
 bp = Blueprint("sparql", __name__)
@@ -115,12 +115,8 @@ def dataset_for(p: params.Params, query: str) -> tuple[list[GraphName] | None, l
 
 
 def check_services(text: str) -> None:
-    allowed = set(state().settings.service_allowlist)
-    for iri in sparqltext.service_iris(text):
-        if iri is None or iri not in allowed:
-            shown = f"<{iri}>" if iri else "a variable endpoint"
-            raise KGError(ErrorKind.FORBIDDEN, f"SERVICE {shown} is not in this server's "
-                          "allowlist of federated endpoints")
+    """Every ``SERVICE`` endpoint must pass the SSRF guard (allowlist, no private address)."""
+    netguard.check_all(sparqltext.service_iris(text), state().settings, what="SERVICE")
 
 
 def run_query(p: params.Params, query: str) -> Response:
@@ -163,7 +159,7 @@ def run_query(p: params.Params, query: str) -> Response:
 
 def run_update(p: params.Params, update: str) -> Response:
     st = state()
-    auth.require_writer(st.settings)
+    grant = auth.require_writer(st.settings)
     request.environ[QUERY_HASH_KEY] = query_hash(update)
     if len(update) > st.settings.max_query_length:
         raise LimitExceeded.of("query", f"update of {len(update)} characters is over the "
@@ -175,6 +171,14 @@ def run_update(p: params.Params, update: str) -> Response:
     if "SERVICE" in kws:
         raise KGError(ErrorKind.FORBIDDEN, "SERVICE is not allowed inside an update")
     writes.check_update_syntax(update, st.settings.public_base)
+    if not grant.unrestricted:
+        try:
+            grant.check(writescope.targets(update, st.settings.public_base))
+        except writescope.Unknown as exc:
+            raise InsufficientScope(ErrorKind.FORBIDDEN, f"the token '{grant.name}' may write "
+                                    f"only some graphs, and this update's are not certain: "
+                                    f"{exc}; name every target graph (GRAPH <iri>, WITH <iri>)"
+                                    ) from None
     using = params.iris(p, "using-graph-uri")
     using_named = params.iris(p, "using-named-graph-uri")
     if using or using_named:
@@ -187,5 +191,5 @@ def run_update(p: params.Params, update: str) -> Response:
             raise KGError(ErrorKind.BAD_INPUT, str(exc)) from None
     base = st.settings.public_base
     update = sparqltext.silent_clear(update)
-    writes.apply(st, lambda scratch: scratch.update(update, base))
+    writes.apply(st, lambda scratch: scratch.update(update, base), grant)
     return Response(status=204)

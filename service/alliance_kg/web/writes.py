@@ -36,6 +36,7 @@ from ..errors import ErrorKind, KGError
 from ..formats import BY_KEY, Format
 from ..namespaces import ASSERTED, INFERRED, ONTOLOGY, SHAPES
 from ..store.base import GraphName
+from .auth import Grant
 from .context import AppState
 from .errors import ShapesViolated
 
@@ -210,8 +211,12 @@ def _derive(state: AppState, asserted: Triples, after: Snapshot) -> bytes:
     return out
 
 
-def apply(state: AppState, change: Callable[[Scratch], None]) -> Outcome:
-    """Run ``change`` on a scratch copy, re-derive, validate, swap in atomically."""
+def apply(state: AppState, change: Callable[[Scratch], None],
+          grant: Grant | None = None) -> Outcome:
+    """Run ``change`` on a scratch copy, re-derive, validate, swap in atomically.
+
+    With a restricted ``grant``, every graph the change altered must be one it may write
+    (403, nothing written): the exact check behind :mod:`.writescope`'s prediction."""
     with _WRITE_LOCK:
         store = state.store
         scratch = Scratch(store.dump(NQUADS), state.empty_graphs)
@@ -232,6 +237,10 @@ def apply(state: AppState, change: Callable[[Scratch], None]) -> Outcome:
             if before.get(g) != after.get(g):
                 changed[g] = after.get(g, frozenset())
         inferred_touched = before.get(INFERRED_IRI) != after.get(INFERRED_IRI)
+        if grant is not None and not grant.unrestricted:
+            grant.check(sorted(g for g in changed if g is not None))
+            if inferred_touched:
+                grant.check([INFERRED_IRI])
 
         outcome = Outcome()
         swap: dict[GraphName, tuple[bytes, Format]] = {

@@ -179,7 +179,9 @@ class OxigraphStore(Store):
             if g is None:
                 ops += ["CLEAR SILENT DEFAULT", f"INSERT DATA {{ {body} }}"]
             else:
-                ops += [f"DROP SILENT GRAPH <{g}>", f"INSERT DATA {{ GRAPH <{g}> {{ {body} }} }}"]
+                # the name as a term pyoxigraph validated and serialized, never pasted raw
+                name = str(graph_node(g))
+                ops += [f"DROP SILENT GRAPH {name}", f"INSERT DATA {{ GRAPH {name} {{ {body} }} }}"]
         if ops:
             with self.writing():
                 self.ox.update(" ;\n".join(ops))

@@ -171,7 +171,7 @@ class RemoteStore(Store):
         return sorted(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode))
 
     def count(self, graph: GraphName = None) -> int:
-        pattern = "?s ?p ?o" if graph is None else f"GRAPH <{graph}> {{ ?s ?p ?o }}"
+        pattern = "?s ?p ?o" if graph is None else f"GRAPH {_iri(graph)} {{ ?s ?p ?o }}"
         rows = list(self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}"))
         return int(rows[0]["n"].value) if rows else 0
 
@@ -181,7 +181,7 @@ class RemoteStore(Store):
 
     def get_graph(self, graph: GraphName, fmt: Format) -> bytes:
         self._require(graph)
-        pattern = "?s ?p ?o" if graph is None else f"GRAPH <{graph}> {{ ?s ?p ?o }}"
+        pattern = "?s ?p ?o" if graph is None else f"GRAPH {_iri(graph)} {{ ?s ?p ?o }}"
         result = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}")
         return result.serialize(fmt)
 
@@ -193,7 +193,8 @@ class RemoteStore(Store):
             if g is None:
                 ops += ["CLEAR SILENT DEFAULT", f"INSERT DATA {{ {body} }}"]
             else:
-                ops += [f"DROP SILENT GRAPH <{g}>", f"INSERT DATA {{ GRAPH <{g}> {{ {body} }} }}"]
+                name = _iri(g)
+                ops += [f"DROP SILENT GRAPH {name}", f"INSERT DATA {{ GRAPH {name} {{ {body} }} }}"]
         if ops:
             self._update(" ;\n".join(ops))
 
@@ -202,7 +203,7 @@ class RemoteStore(Store):
             self._update("CLEAR SILENT DEFAULT")
             return
         self._require(graph)
-        self._update(f"DROP GRAPH <{graph}>")
+        self._update(f"DROP GRAPH {_iri(graph)}")
 
     def dump(self, fmt: Format) -> bytes:
         if fmt.kind is not Kind.DATASET:
@@ -219,6 +220,15 @@ class RemoteStore(Store):
         self.session.close()
 
 
+def _iri(graph: str) -> str:
+    """A graph name as SPARQL text: validated and serialized by pyoxigraph, never pasted raw
+    (a name holding ``>`` or a space cannot end the IRI early and inject operations)."""
+    try:
+        return str(ox.NamedNode(graph))
+    except ValueError as exc:
+        raise KGError(ErrorKind.BAD_INPUT, f"not an IRI: {graph!r} ({exc})") from None
+
+
 def _text(sparql: str, base_iri: str | None = None) -> bytes:
     """The request as sent: our prologue on one line (a BASE in the query still wins)."""
     base = f"BASE <{base_iri}> " if base_iri else ""
@@ -233,5 +243,5 @@ def _insert_data(quads: list[ox.Quad]) -> str:
         if isinstance(q.graph_name, ox.NamedNode):
             by_graph.setdefault(q.graph_name.value, []).append(str(q.triple))
     sep = " .\n"
-    named = " ".join(f"GRAPH <{g}> {{ {sep.join(ts)} }}" for g, ts in by_graph.items())
+    named = " ".join(f"GRAPH {_iri(g)} {{ {sep.join(ts)} }}" for g, ts in by_graph.items())
     return f"INSERT DATA {{ {default} {named} }}"

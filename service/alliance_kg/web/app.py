@@ -15,8 +15,7 @@ from flask_cors import CORS
 from ..config import Settings
 from ..formats import FORMATS
 from ..store.base import Store
-from . import description, errors, gsp, headers, health, openapi, sparql
-from . import ui
+from . import auth, description, errors, gsp, headers, health, openapi, sparql, ui
 from .context import EXTENSION, AppState
 from .logging import AccessLog
 
@@ -36,6 +35,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
         from ..store.registry import create
 
         store = create(settings)
+    auth.check_configuration(settings)
     app = Flask(__name__)
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,

@@ -127,6 +127,13 @@ _CACHE: dict[str, tuple[float, list[Grant]]] = {}
 _CACHE_LOCK = threading.Lock()
 
 
+def check_configuration(settings: Settings) -> None:
+    """At start-up: a broken tokens file is the operator's bad input (exit 2), not a 500
+    on the first write."""
+    if settings.allow_update and settings.tokens_file:
+        _parse_tokens_file(Path(settings.tokens_file))
+
+
 def grants(settings: Settings) -> list[Grant]:
     """Every accepted token: the operator's, then the tokens file's (re-read when changed)."""
     out: list[Grant] = []
@@ -142,7 +149,10 @@ def grants(settings: Settings) -> list[Grant]:
         with _CACHE_LOCK:
             cached = _CACHE.get(str(path))
             if cached is None or cached[0] != mtime:
-                cached = (mtime, _parse_tokens_file(path))
+                try:
+                    cached = (mtime, _parse_tokens_file(path))
+                except KGError as exc:  # fail closed: no write until the operator fixes it
+                    raise KGError(ErrorKind.INTERNAL, str(exc)) from None
                 _CACHE[str(path)] = cached
         out.extend(cached[1])
     return out

@@ -192,7 +192,9 @@ def register(app: Flask) -> None:
     @app.errorhandler(KGError)
     def _kg_error(err: KGError) -> Response:
         if err.kind is ErrorKind.INTERNAL:
-            log.error("internal error: %s", err)
+            # the detail (paths, exit codes, exception text) is for the operator's log only
+            log.error("internal error on %s %s: %s", request.method, request.path, err)
+            return error_response(KGError(ErrorKind.INTERNAL, "internal server error"))
         return error_response(err)
 
     @app.errorhandler(HTTPException)

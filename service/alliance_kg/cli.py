@@ -21,8 +21,10 @@ import click
 from .config import Settings
 from .errors import ErrorKind, KGError
 from .formats import BY_KEY, FORMATS, Kind
-from .knowledge.build import build_dataset, is_stale, write_dataset
+from .knowledge.build import build_dataset, ensure_built, is_stale, write_dataset
 from .knowledge.load import load_files, repo_sources
+from .knowledge.merge import add_merged, drop, merged_path
+from .knowledge.merge import merge as merge_sources
 from .knowledge.names import compact
 from .knowledge.query import ALL_FORMATS, render, run_query
 from .knowledge.validate import INFERENCE_MODES, RENDER_FORMATS, validate_files
@@ -224,6 +226,7 @@ def query(query: str | None, query_file: IO[str] | None, fmt: str | None, no_inf
             ds = build_dataset(settings.root, validate_shapes=False, progress=say)
         else:
             ds = load_files([path])
+        add_merged(ds, merged_path(path))
         result = run_query(ds, text, inference=not no_inference)
         chosen = fmt or _default_query_format(result.type, output)
         data = render(result, chosen)
@@ -238,6 +241,57 @@ def _default_query_format(form: str | None, output: Path | None) -> str:
     if output is None and sys.stdout.isatty():
         return "table"
     return "turtle" if form in ("CONSTRUCT", "DESCRIBE") else "csv"
+
+
+# -- merge ---------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("sources", nargs=-1, type=str)
+@click.option("--graph", default=None,
+              help="IRI of the graph the source goes into (one source only; default "
+                   "akgraph:source/<file name>). Merging into the same graph replaces it.")
+@click.option("--format", "input_format", type=click.Choice(RDF_INPUT_FORMATS), default=None,
+              help="Format of the sources when their extension does not tell (required for '-').")
+@click.option("--report", "report_format", type=click.Choice(("text", "json")), default="text",
+              show_default=True, help="Format of the merge report (standard output).")
+@click.option("--strict", is_flag=True,
+              help="Merge nothing and exit 1 when the union has conflicts or violates the shapes.")
+@click.option("--drop", "drop_graph", default=None,
+              help="Remove the merged source with this graph IRI instead of merging.")
+@ROOT_OPTION
+def merge(sources: tuple[str, ...], graph: str | None, input_format: str | None,
+          report_format: str, strict: bool, drop_graph: str | None, root: Path | None) -> None:
+    """Merge external RDF SOURCES (files, '-' for standard input; .gz too) with the dataset.
+
+    Each source goes into its own named graph (re-merging replaces it), with its provenance in
+    akgraph:catalogue; the union is joined through the alignment links, reasoned over and
+    validated, and the report lists new entities, joined entities and conflicts. Merged sources
+    live in dist/alliance-kg.merged.nq, which `query` and `serve` load with the dataset.
+    Without SOURCES, joins and checks what is already merged. Exit 0 merged, 1 --strict found
+    conflicts or violations (or the union contradicts the ontology), 2 bad input (file:line:col).
+    """
+    settings = _settings(root)
+    target = merged_path(settings.dataset_path)
+    say = progress()
+    try:
+        if drop_graph is not None:
+            if sources:
+                raise click.UsageError("give SOURCES or --drop, not both")
+            drop(target, drop_graph)
+            click.echo(f"alliance-kg: dropped <{drop_graph}>", err=True)
+            return
+        path = ensure_built(settings, progress=say)
+        report = merge_sources(load_files([path]), target, list(sources), graph=graph,
+                               fmt=BY_KEY[input_format] if input_format else None,
+                               strict=strict, progress=say)
+    except KGError as err:
+        if err.detail and err.kind is ErrorKind.CONFLICT:
+            click.echo(err.detail, err=True, nl=False)
+        fail(err)
+    _write(report.render(report_format).encode("utf-8"), None)
+    click.echo(f"alliance-kg: {len(report.sources)} source(s) merged into {_display(target)}; "
+               f"{len(report.conflicts)} conflict(s)", err=True)
 
 
 # -- generate ------------------------------------------------------------------------------------

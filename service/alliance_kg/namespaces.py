@@ -73,6 +73,8 @@ DESCRIPTION = GRAPH["description"]
 CATALOGUE = GRAPH["catalogue"]
 #: Prefix of the graph of each merged external source: GRAPH["source/<name>"].
 SOURCE_GRAPH_PREFIX = str(GRAPH) + "source/"
+#: What the merged sources add to asserted + inferred, their IRIs smushed onto ours (merge.py).
+JOINED = GRAPH["joined"]
 
 
 def bind_prefixes(graph: object) -> None:

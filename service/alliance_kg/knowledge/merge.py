@@ -1,0 +1,511 @@
+"""Merging external RDF with the built dataset: one named graph per source, and a report.
+
+``alliance-kg merge wikidata.ttl`` does, in this order, and changes nothing if any step fails:
+
+1. **parse** every source completely (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML, ``.gz``
+   or ``-`` for standard input) with the loader's parsers, so a syntax error is ``file:line:col``;
+2. put each source, as written, into **its own named graph** (``akgraph:source/<name>``, or the
+   ``graph`` given) and record its **provenance** in the catalogue graph (``akgraph:catalogue``):
+   where it came from, when, how many triples and its SHA-256. A source is identified by its graph:
+   merging it again **replaces** it, it never adds a second copy;
+3. **join** it with ours by *smushing*: the link statements (``skos:exactMatch``, ``owl:sameAs``,
+   ``schema:sameAs``) of ``data/links/`` and of the sources group IRIs that name the same thing,
+   and each group is rewritten to one representative (ours when we have one). Smushing instead of
+   owl:sameAs semantics: see docs/LINKED-DATA.md (it is linear in the size of the sources; OWL RL's
+   ``eq-rep`` rules copy every triple onto every alias, and SHACL counts aliases as different
+   nodes);
+4. **reason** (OWL 2 RL, the build's ``infer``) over our asserted data plus the rewritten sources;
+   what that union adds to our asserted + inferred graphs is the ``akgraph:joined`` graph;
+5. **validate** asserted + inferred + joined against our shapes, and compare the values of
+   **functional properties** (a founding date, a birth date, a post's rank ...) across sources:
+   two incompatible values are a *conflict*, reported with the sources of each value.
+
+Merged sources live in ``dist/alliance-kg.merged.nq``, next to the built dataset: the source
+graphs, the catalogue and the joined graph, written atomically and sorted. ``alliance-kg query``
+and ``alliance-kg serve`` load it with the dataset. Rebuilding the dataset leaves it alone; run
+``alliance-kg merge`` without sources to join and check the merged sources again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePath
+
+import pyoxigraph as ox
+import rdflib
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.term import Node
+
+from ..errors import ErrorKind, KGError
+from ..formats import BY_KEY, Format, by_path
+from ..namespaces import (
+    AKG,
+    AKR,
+    ASSERTED,
+    CATALOGUE,
+    DBO,
+    INFERRED,
+    JOINED,
+    ONTOLOGY,
+    SCHEMA,
+    SHAPES,
+    SOURCE_GRAPH_PREFIX,
+    VOID,
+    WDT,
+    bind_prefixes,
+)
+from .load import STDIN, load_files, ox_term, parse_bytes, quiet_literals
+from .names import compact, plain
+from .reason import infer, merged
+from .validate import ValidationReport, validate
+
+Progress = Callable[[str], None]
+
+MERGED_FILE = "alliance-kg.merged.nq"
+#: who "ours" is in reports
+OURS = "alliance-kg"
+
+#: statements that say two IRIs name the same thing (schema:sameAs is looser, but a dataset that
+#: points its own IRI at a Wikidata or DBpedia IRI means exactly that)
+LINK_PREDICATES: tuple[URIRef, ...] = (OWL.sameAs, SKOS.exactMatch, SCHEMA.sameAs)
+#: a subject with one of these is an entity (except Wikidata's statement nodes)
+ENTITY_MARKERS: tuple[URIRef, ...] = (RDF.type, WDT.P31, RDFS.label, SCHEMA.name, SKOS.prefLabel)
+
+#: Properties with one value per subject, grouped by meaning across vocabularies. The
+#: ontology's owl:FunctionalProperty declarations are added to these at run time.
+FUNCTIONAL: dict[str, tuple[URIRef, ...]] = {
+    "founding date": (WDT.P571, SCHEMA.foundingDate, DBO.foundingDate, DBO.formationDate),
+    "date of birth": (WDT.P569, SCHEMA.birthDate, DBO.birthDate),
+    "date of death": (WDT.P570, SCHEMA.deathDate, DBO.deathDate),
+    "date": (AKG.date,),
+    "required rank": (AKG.requiredRank,),
+}
+
+SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
+WIKIBASE = rdflib.Namespace("http://wikiba.se/ontology#")
+_DATE = re.compile(r"^-?\d{4}(-\d{2}(-\d{2})?)?")
+
+
+def merged_path(dataset_path: Path) -> Path:
+    """Where the merged sources of a built dataset live (beside it, see the module docstring)."""
+    return Path(dataset_path).with_name(MERGED_FILE)
+
+
+# -- the report ----------------------------------------------------------------------------------
+
+
+@dataclass
+class SourceRecord:
+    graph: str
+    source: str
+    triples: int
+    sha256: str
+    format: str
+    merged_at: str
+    replaced: bool = False
+
+
+@dataclass
+class Joined:
+    entity: str  #: our IRI
+    external: str  #: the source's IRI for it
+    source: str  #: graph of the source using the external IRI
+    via: str  #: the link that made them one
+
+
+@dataclass
+class Conflict:
+    subject: str
+    property: str
+    #: (value, sources stating it)
+    values: list[tuple[str, list[str]]]
+
+
+@dataclass
+class MergeReport:
+    sources: list[SourceRecord] = field(default_factory=list)
+    new_entities: list[tuple[str, str]] = field(default_factory=list)  #: (iri, source graph)
+    joined: list[Joined] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    validation: ValidationReport | None = None
+    graphs: dict[str, int] = field(default_factory=dict)  #: merged graph -> triples
+    #: what the merged sources add to our asserted + inferred graphs, identities resolved
+    joined_graph: Graph = field(default_factory=Graph, repr=False)
+
+    @property
+    def conforms(self) -> bool:
+        return self.validation is None or self.validation.conforms
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "sources": [vars(s) for s in self.sources],
+            "graphs": self.graphs,
+            "new_entities": [{"iri": i, "source": s} for i, s in self.new_entities],
+            "joined": [vars(j) for j in self.joined],
+            "conflicts": [{"subject": c.subject, "property": c.property,
+                           "values": [{"value": v, "sources": s} for v, s in c.values]}
+                          for c in self.conflicts],
+            "validation": (json.loads(self.validation.to_json())
+                           if self.validation is not None else None),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    def to_text(self) -> str:
+        out: list[str] = []
+        for s in self.sources:
+            verb = "replaced" if s.replaced else "merged"
+            out.append(f"{verb} {s.source} into {compact(URIRef(s.graph))}: {s.triples} triples "
+                       f"({s.format}, sha256 {s.sha256[:12]}…)")
+        out.append(f"new entities: {len(self.new_entities)}")
+        out += [f"  {compact(URIRef(i))}  (in {compact(URIRef(g))})" for i, g in self.new_entities]
+        out.append(f"entities joined through links: {len(self.joined)}")
+        out += [f"  {compact(URIRef(j.entity))} = {compact(URIRef(j.external))}  "
+                f"(in {compact(URIRef(j.source))}, via {j.via})" for j in self.joined]
+        out.append(f"conflicts: {len(self.conflicts)}")
+        for c in self.conflicts:
+            out.append(f"  {compact(URIRef(c.subject))} {c.property}:")
+            out += [f"    {v}  from {', '.join(srcs)}" for v, srcs in c.values]
+        if self.validation is not None:
+            out.append(f"shapes: {self.validation.summary()}")
+            out += [f"  {r.to_text()}" for r in self.validation.results if r.fails]
+        return "\n".join(out) + "\n"
+
+    def render(self, fmt: str) -> str:
+        return self.to_json() if fmt == "json" else self.to_text()
+
+
+# -- merging -------------------------------------------------------------------------------------
+
+
+def merge(dataset: rdflib.Dataset, target: Path, sources: Sequence[str], *,
+          graph: str | None = None, fmt: Format | None = None, strict: bool = False,
+          now: datetime | None = None, progress: Progress | None = None) -> MergeReport:
+    """Merge ``sources`` into the merged file ``target`` beside the built ``dataset``.
+
+    Without sources, joins and checks what is already merged. Raises ``KGError(BAD_INPUT)`` for
+    unreadable or malformed sources (``file:line:col``; nothing is written),
+    ``KGError(INCONSISTENT)`` when the union contradicts the ontology, and with ``strict``
+    ``KGError(CONFLICT)`` when it has conflicts or violates the shapes (nothing is written).
+    """
+    say = progress or (lambda _msg: None)
+    if graph is not None and len(sources) != 1:
+        raise KGError(ErrorKind.BAD_INPUT, "--graph names the graph of one source; "
+                                           f"{len(sources)} sources were given")
+    stamp = (now or datetime.now(UTC)).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    graphs = read_merged(target)
+    catalogue = graphs.pop(str(CATALOGUE), Graph())
+    graphs.pop(str(JOINED), None)
+
+    records: list[SourceRecord] = []
+    for name in sources:
+        say(f"reading {name}")
+        record, content = _read_source(name, graph, fmt, stamp)
+        record.replaced = record.graph in graphs
+        graphs[record.graph] = content
+        _catalogue(catalogue, record)
+        records.append(record)
+    for gone in set(catalogue.subjects(RDF.type, VOID.Dataset)) - {URIRef(g) for g in graphs}:
+        _forget(catalogue, gone)
+
+    report = analyse(dataset, graphs, records, progress=say)
+    if strict and (report.conflicts or not report.conforms):
+        raise KGError(ErrorKind.CONFLICT, "nothing merged (--strict): "
+                      f"{len(report.conflicts)} conflict(s); shapes: "
+                      f"{report.validation.summary() if report.validation else 'not checked'}",
+                      detail=report.to_text())
+    joined = report.joined_graph
+    say(f"writing {target}")
+    write_merged(target, {**graphs, str(CATALOGUE): catalogue, str(JOINED): joined})
+    report.graphs = {g: len(content) for g, content in sorted(graphs.items())}
+    report.graphs[str(JOINED)] = len(joined)
+    return report
+
+
+def drop(target: Path, graph: str) -> None:
+    """Remove one merged source (its graph and its catalogue entry); ``NOT_FOUND`` if absent.
+
+    The joined graph is left as it was: the next ``merge`` recomputes it.
+    """
+    graphs = read_merged(target)
+    if graph not in graphs or graph in (str(CATALOGUE), str(JOINED)):
+        raise KGError(ErrorKind.NOT_FOUND, f"no merged source <{graph}>")
+    del graphs[graph]
+    catalogue = graphs.get(str(CATALOGUE), Graph())
+    _forget(catalogue, URIRef(graph))
+    write_merged(target, graphs)
+
+
+def source_graph(name: str) -> str:
+    """The default graph of a source: ``akgraph:source/<file name without extensions>``."""
+    stem = PurePath(name).name
+    for _ in range(3):
+        stem = PurePath(stem).stem if PurePath(stem).suffix else stem
+    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+    return SOURCE_GRAPH_PREFIX + (slug or "source")
+
+
+def _read_source(name: str, graph: str | None, fmt: Format | None,
+                 stamp: str) -> tuple[SourceRecord, Graph]:
+    shown = "<stdin>" if name == STDIN else name
+    if name == STDIN and graph is None:
+        raise KGError(ErrorKind.BAD_INPUT, "standard input needs --graph IRI (the graph that "
+                                           "a later merge of the same data replaces)", file=shown)
+    if name == STDIN and fmt is None:
+        raise KGError(ErrorKind.BAD_INPUT, "standard input needs --format", file=shown)
+    if graph is not None:
+        _check_graph_iri(graph)
+    data = _bytes(name)
+    source_fmt = fmt or by_path(name)
+    if source_fmt is None:
+        raise KGError(ErrorKind.BAD_INPUT, "cannot tell the RDF format from the file name; "
+                                           "give --format", file=shown)
+    content = Graph(bind_namespaces="none")
+    bind_prefixes(content)
+    with quiet_literals():
+        # every graph of a TriG/N-Quads source goes into the source's one graph
+        for s, p, o, _ in parse_bytes(data, source_fmt, name=shown):
+            content.add((s, p, o))
+    record = SourceRecord(graph=graph or source_graph(name), source=shown, triples=len(content),
+                          sha256=hashlib.sha256(data).hexdigest(), format=source_fmt.key,
+                          merged_at=stamp)
+    return record, content
+
+
+def _bytes(name: str) -> bytes:
+    if name == STDIN:
+        import sys
+
+        return sys.stdin.buffer.read()
+    try:
+        return Path(name).read_bytes()
+    except FileNotFoundError:
+        raise KGError(ErrorKind.BAD_INPUT, "no such file", file=name) from None
+    except IsADirectoryError:
+        raise KGError(ErrorKind.BAD_INPUT, "is a directory, not a file", file=name) from None
+    except OSError as exc:
+        raise KGError(ErrorKind.BAD_INPUT, f"cannot read: {exc.strerror or exc}",
+                      file=name) from None
+
+
+def _check_graph_iri(graph: str) -> None:
+    try:
+        node = ox.NamedNode(graph)
+    except ValueError as exc:
+        raise KGError(ErrorKind.BAD_INPUT, f"--graph: not an IRI: {exc}") from None
+    if ":" not in node.value:
+        raise KGError(ErrorKind.BAD_INPUT, f"--graph: not an absolute IRI: {graph}")
+    reserved = {str(ASSERTED), str(INFERRED), str(ONTOLOGY), str(SHAPES), str(CATALOGUE),
+                str(JOINED)}
+    if graph in reserved:
+        raise KGError(ErrorKind.BAD_INPUT, f"--graph: <{graph}> is one of the dataset's own "
+                                           "graphs")
+
+
+def _catalogue(catalogue: Graph, r: SourceRecord) -> None:
+    g = URIRef(r.graph)
+    _forget(catalogue, g)
+    checksum = BNode(f"sha256-{r.sha256}")
+    catalogue.add((g, RDF.type, VOID.Dataset))
+    catalogue.add((g, RDF.type, PROV.Entity))
+    catalogue.add((g, DCTERMS.source, Literal(r.source)))
+    catalogue.add((g, DCTERMS.format, Literal(BY_KEY[r.format].media_type)))
+    catalogue.add((g, PROV.generatedAtTime, Literal(r.merged_at, datatype=XSD.dateTime)))
+    catalogue.add((g, VOID.triples, Literal(r.triples)))
+    catalogue.add((g, SPDX.checksum, checksum))
+    catalogue.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+    catalogue.add((checksum, SPDX.checksumValue, Literal(r.sha256)))
+
+
+def _forget(catalogue: Graph, g: Node) -> None:
+    for checksum in list(catalogue.objects(g, SPDX.checksum)):
+        catalogue.remove((checksum, None, None))
+    catalogue.remove((g, None, None))
+
+
+# -- joining and checking ------------------------------------------------------------------------
+
+
+def analyse(dataset: rdflib.Dataset, graphs: dict[str, Graph],
+            records: Sequence[SourceRecord] = (), *,
+            progress: Progress | None = None) -> MergeReport:
+    """Join merged source ``graphs`` with ``dataset``: the report, and its joined graph."""
+    say = progress or (lambda _msg: None)
+    asserted, inferred = dataset.graph(ASSERTED), dataset.graph(INFERRED)
+    ontology, shapes = dataset.graph(ONTOLOGY), dataset.graph(SHAPES)
+    ours = merged([asserted, inferred])
+    canon, via = _identities(asserted, graphs)
+    report = MergeReport(sources=list(records))
+
+    smushed: dict[str, Graph] = {g: _smush(content, canon) for g, content in graphs.items()}
+    known = set(ours.subjects()) | set(ours.objects())
+    for g, content in sorted(graphs.items()):
+        seen: set[tuple[str, str]] = set()
+        for node in sorted({n for t in content for n in (t[0], t[2])
+                            if isinstance(n, URIRef)}, key=str):
+            target = canon.get(node, node)
+            if target != node and target in known and (str(target), str(node)) not in seen:
+                seen.add((str(target), str(node)))
+                report.joined.append(Joined(str(target), str(node), g, via.get(node, "?")))
+        for s in sorted({s for p in ENTITY_MARKERS for s in content.subjects(p, None)
+                         if isinstance(s, URIRef)}, key=str):
+            if canon.get(s, s) not in known and (s, RDF.type, WIKIBASE.Statement) not in content:
+                report.new_entities.append((str(s), g))
+
+    report.conflicts = _conflicts(ontology, [(OURS, ours)] + [
+        (_label(g, records), content) for g, content in sorted(smushed.items())], canon)
+
+    say("reasoning over our data and the merged sources (OWL 2 RL)")
+    union = merged([asserted, *smushed.values()])
+    entailed = infer(union, ontology) if graphs else Graph()
+    joined = Graph(bind_namespaces="none")
+    bind_prefixes(joined)
+    for t in (*union, *entailed):
+        if t not in asserted and t not in inferred:
+            joined.add(t)
+    report.joined_graph = joined
+    if len(shapes):
+        say(f"validating our data and {len(joined)} joined triples against the shapes")
+        report.validation = validate(merged([ours, joined]), shapes, ontology=ontology)
+    return report
+
+
+def _label(graph: str, records: Sequence[SourceRecord]) -> str:
+    for r in records:
+        if r.graph == graph:
+            return f"{compact(URIRef(graph))} ({r.source})"
+    return compact(URIRef(graph))
+
+
+def _identities(asserted: Graph, graphs: dict[str, Graph]
+                ) -> tuple[dict[Node, Node], dict[Node, str]]:
+    """IRI -> representative of its group of links (ours first), and the link that joined it."""
+    parent: dict[Node, Node] = {}
+
+    def find(n: Node) -> Node:
+        while parent.get(n, n) != n:
+            n = parent[n]
+        return n
+
+    via: dict[Node, str] = {}
+    link_sets = [(OURS, asserted), *sorted(graphs.items())]
+    for where, graph in link_sets:
+        for p in LINK_PREDICATES:
+            for s, o in graph.subject_objects(p):
+                if not (isinstance(s, URIRef) and isinstance(o, URIRef)) or s == o:
+                    continue
+                a, b = find(s), find(o)
+                if a != b:
+                    parent[max(a, b, key=_rank)] = min(a, b, key=_rank)
+                label = f"{compact(p)} in {compact(URIRef(where)) if where != OURS else OURS}"
+                via.setdefault(o, label)
+                via.setdefault(s, label)
+    canon = {n: find(n) for n in parent}
+    return canon, via
+
+
+def _rank(node: Node) -> tuple[int, str]:
+    """Which IRI represents a group: ours, then any other, by IRI."""
+    return (0 if str(node).startswith(str(AKR)) else 1, str(node))
+
+
+def _smush(graph: Graph, canon: dict[Node, Node]) -> Graph:
+    out = Graph(bind_namespaces="none")
+    for s, p, o in graph:
+        s2, o2 = canon.get(s, s), canon.get(o, o)
+        if p in LINK_PREDICATES and s2 == o2:
+            continue
+        out.add((s2, p, o2))
+    return out
+
+
+def _conflicts(ontology: Graph, contributors: Sequence[tuple[str, Graph]],
+               canon: dict[Node, Node]) -> list[Conflict]:
+    groups = dict(FUNCTIONAL)
+    for p in sorted(ontology.subjects(RDF.type, OWL.FunctionalProperty), key=str):
+        if isinstance(p, URIRef):
+            groups.setdefault(compact(p), (p,))
+    out: list[Conflict] = []
+    for name, props in groups.items():
+        values: dict[Node, dict[Node, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for who, graph in contributors:
+            for p in props:
+                for s, o in graph.subject_objects(p):
+                    srcs = values[canon.get(s, s)][canon.get(o, o)]
+                    if who not in srcs:
+                        srcs.append(who)
+        for subject in sorted(values, key=str):
+            found = values[subject]
+            if len(found) > 1 and not _compatible(list(found)):
+                out.append(Conflict(str(subject), name,
+                                    [(plain(v), found[v]) for v in sorted(found, key=str)]))
+    return out
+
+
+def _compatible(values: list[Node]) -> bool:
+    """Whether values could all be the same fact: equal, or dates of different precision
+    (``2007`` and ``2007-05-25``)."""
+    keys = []
+    for v in values:
+        m = _DATE.match(str(v)) if isinstance(v, Literal) else None
+        keys.append(m.group(0) if m else None)
+    if any(k is None for k in keys):
+        return len(set(values)) == 1
+    dates = [k for k in keys if k is not None]
+    longest = max(dates, key=len)
+    return all(longest.startswith(d) for d in dates)
+
+
+# -- the merged file -----------------------------------------------------------------------------
+
+
+def read_merged(path: Path) -> dict[str, Graph]:
+    """The graphs of a merged file (empty when there is none yet)."""
+    if not Path(path).exists():
+        return {}
+    ds = load_files([path])
+    out: dict[str, Graph] = {}
+    for g in ds.graphs():
+        if g.identifier == DATASET_DEFAULT_GRAPH_ID or not len(g):
+            continue
+        copy = Graph(bind_namespaces="none")
+        for t in g:
+            copy.add(t)
+        out[str(g.identifier)] = copy
+    return out
+
+
+def write_merged(path: Path, graphs: dict[str, Graph]) -> None:
+    """Sorted N-Quads, written atomically (a reader sees the old file or the new one)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = sorted({str(ox.Quad(ox_term(s), ox_term(p), ox_term(o),  # type: ignore[arg-type]
+                                ox.NamedNode(g)))
+                    for g, content in graphs.items() for s, p, o in content})
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write("".join(f"{line} .\n" for line in lines))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def add_merged(ds: rdflib.Dataset, path: Path) -> None:
+    """Add the graphs of a merged file (if there is one) to a loaded dataset, for queries."""
+    for name, content in read_merged(path).items():
+        target = ds.graph(URIRef(name))
+        for t in content:
+            target.add(t)

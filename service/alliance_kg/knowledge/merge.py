@@ -236,12 +236,14 @@ def merge(dataset: rdflib.Dataset, target: Path, sources: Sequence[str], *,
 def drop(target: Path, graph: str) -> None:
     """Remove one merged source (its graph and its catalogue entry); ``NOT_FOUND`` if absent.
 
-    The joined graph is left as it was: the next ``merge`` recomputes it.
+    The joined graph is removed with it (it may hold the dropped source's facts); ``merge``
+    without sources computes it again from the sources that remain.
     """
     graphs = read_merged(target)
     if graph not in graphs or graph in (str(CATALOGUE), str(JOINED)):
         raise KGError(ErrorKind.NOT_FOUND, f"no merged source <{graph}>")
     del graphs[graph]
+    graphs.pop(str(JOINED), None)
     catalogue = graphs.get(str(CATALOGUE), Graph())
     _forget(catalogue, URIRef(graph))
     write_merged(target, graphs)

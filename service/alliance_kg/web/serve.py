@@ -31,6 +31,15 @@ def load_dataset(store: Store, path: Path) -> bool:
     return True
 
 
+def load_merged(store: Store, dataset: Path) -> None:
+    """Load the sources ``alliance-kg merge`` keeps beside the dataset, each in its own graph."""
+    from ..knowledge.merge import merged_path
+
+    merged = merged_path(dataset)
+    if merged.exists():
+        store.load(merged.read_bytes(), BY_KEY["nquads"])
+
+
 def banner(settings: Settings, store: Store, loaded_from: Path | None, out: TextIO) -> None:
     url = f"http://{settings.host}:{settings.port}"
     counts = {g: store.count(g) for g in store.graph_names()}
@@ -76,6 +85,8 @@ def run(settings: Settings, *, dataset: Path | None = None, store: Store | None 
 
         store = create(settings)
     loaded = load_dataset(store, dataset)
+    if loaded:
+        load_merged(store, dataset)
     app = create_app(settings, store)
     access_logging.configure()
     banner(settings, store, dataset if loaded else None, sys.stdout)

@@ -15,14 +15,28 @@ from flask_cors import CORS
 from ..config import Settings
 from ..formats import FORMATS
 from ..store.base import Store
-from . import auth, description, errors, gsp, headers, health, openapi, sparql, ui
+from . import (
+    auth,
+    describe,
+    description,
+    diagrams,
+    errors,
+    gsp,
+    headers,
+    health,
+    ldcontext,
+    openapi,
+    sparql,
+    ui,
+)
 from .context import EXTENSION, AppState
 from .logging import AccessLog
 
 #: bodies worth compressing: every text/JSON/RDF type we send
 COMPRESS_MIMETYPES = sorted(
     {f.media_type for f in FORMATS}
-    | {"text/plain", "application/json", "text/html", "application/problem+json"}
+    | {"text/plain", "application/json", "text/html", "application/problem+json",
+       "image/svg+xml"}
 )
 #: request headers a browser may send cross-origin (preflight), and headers it may read
 CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "Accept", "If-None-Match"]
@@ -50,6 +64,9 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
         app.register_blueprint(module.bp)
     # people's pages: the query UI at / and the ontology documentation at /ontology
     app.register_blueprint(ui.bp)
+    # dereferenceable IRIs (resource pages, data documents), the JSON-LD context, diagrams
+    for module in (describe, diagrams, ldcontext):
+        app.register_blueprint(module.bp)
     errors.register(app)
     headers.register(app)
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()] or ["*"]

@@ -1,0 +1,141 @@
+"""Small deterministic layouts for graphs of tens of nodes (no Graphviz needed).
+
+* :func:`layered`: a Sugiyama-style layered drawing for a hierarchy: a node's layer is the
+  longest chain of superiors above it; the order within a layer is improved by a few sweeps of
+  the barycentre heuristic; ties are broken by title, so the same data always gives the same
+  picture.
+* :func:`bipartite`: two columns (states and the arrangements they are party to), ordered by
+  barycentre sweeps to reduce crossings.
+
+Text width is estimated from the character count (no font metrics at hand), generously.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .model import Graph, Node
+
+FONT = 13.0
+SMALL = 11.0
+PAD_X = 12.0
+GAP_X = 28.0
+GAP_Y = 70.0
+SWEEPS = 6
+
+
+def text_width(text: str, size: float = FONT) -> float:
+    """A generous estimate: wide characters (CJK) count double."""
+    units = sum(1.0 if ord(c) > 0x2E80 else 0.6 for c in text)
+    return units * size
+
+
+def size_node(node: Node, max_width: float = 220.0) -> None:
+    lines = [text_width(node.title, FONT)]
+    if node.subtitle:
+        lines.append(min(text_width(node.subtitle, SMALL), max_width))
+    if node.note:
+        lines.append(text_width(node.note, SMALL))
+    node.w = max(90.0, max(lines) + 2 * PAD_X)
+    node.h = 22.0 + 15.0 * (len(lines) - 1) + 8.0
+
+
+def _layers(graph: Graph) -> dict[str, int]:
+    superiors: dict[str, list[str]] = defaultdict(list)
+    for e in graph.edges:
+        if e.layered and e.source in graph.nodes and e.target in graph.nodes:
+            superiors[e.target].append(e.source)
+    layer: dict[str, int] = {}
+
+    def depth(n: str, visiting: frozenset[str]) -> int:
+        if n in layer:
+            return layer[n]
+        ups = [u for u in superiors.get(n, []) if u not in visiting]  # cycles: cut
+        d = 0 if not ups else 1 + max(depth(u, visiting | {n}) for u in ups)
+        layer[n] = d
+        return d
+
+    for n in sorted(graph.nodes):
+        depth(n, frozenset())
+    return layer
+
+
+def _neighbours(graph: Graph) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for e in graph.edges:
+        if e.source in graph.nodes and e.target in graph.nodes:
+            out[e.source].append(e.target)
+            out[e.target].append(e.source)
+    return out
+
+
+def _sweep(rows: list[list[str]], neighbours: dict[str, list[str]]) -> None:
+    """Barycentre ordering, alternately downwards and upwards."""
+    for i in range(SWEEPS):
+        order = range(1, len(rows)) if i % 2 == 0 else range(len(rows) - 2, -1, -1)
+        for r in order:
+            ref = rows[r - 1] if i % 2 == 0 else rows[r + 1]
+            pos = {n: k for k, n in enumerate(ref)}
+            current = {n: k for k, n in enumerate(rows[r])}
+
+            def key(n: str, pos: dict[str, int] = pos,
+                    current: dict[str, int] = current) -> tuple[float, int]:
+                ks = [pos[m] for m in neighbours.get(n, []) if m in pos]
+                return (sum(ks) / len(ks) if ks else float(current[n]), current[n])
+
+            rows[r].sort(key=key)
+
+
+def layered(graph: Graph, *, top: float = 10.0) -> tuple[float, float]:
+    """Place the nodes of a hierarchy (edges point from superior to subordinate).
+
+    Nodes marked ``ghost`` are kept next to the node their non-layered edge points to.
+    Returns (width, height) of the drawing.
+    """
+    for node in graph.nodes.values():
+        size_node(node)
+    layer = _layers(graph)
+    # a ghost (what an upgrade replaces) sits in the layer of what replaces it
+    for e in graph.edges:
+        if not e.layered and graph.nodes.get(e.source) and graph.nodes[e.source].ghost \
+                and e.target in layer:
+            layer[e.source] = layer[e.target]
+    rows: list[list[str]] = [[] for _ in range(max(layer.values(), default=-1) + 1)]
+    for n in sorted(graph.nodes, key=lambda n: (graph.nodes[n].title.lower(), n)):
+        rows[layer[n]].append(n)
+    _sweep(rows, _neighbours(graph))
+    widths = [sum(graph.nodes[n].w for n in row) + GAP_X * max(len(row) - 1, 0) for row in rows]
+    total_w = max(widths, default=0.0)
+    y = top
+    for row, row_w in zip(rows, widths, strict=True):
+        x = (total_w - row_w) / 2
+        row_h = max((graph.nodes[n].h for n in row), default=0.0)
+        for n in row:
+            node = graph.nodes[n]
+            node.x, node.y = x, y + (row_h - node.h) / 2
+            x += node.w + GAP_X
+        y += row_h + GAP_Y
+    return total_w, max(y - GAP_Y, top)
+
+
+def bipartite(graph: Graph, left: list[str], right: list[str], *,
+              gap: float = 260.0, row_gap: float = 12.0) -> tuple[float, float]:
+    """Two columns; edges run between them. Returns (width, height)."""
+    for node in graph.nodes.values():
+        size_node(node)
+    cols = [sorted(left, key=lambda n: graph.nodes[n].title.lower()),
+            sorted(right, key=lambda n: graph.nodes[n].title.lower())]
+    _sweep(cols, _neighbours(graph))
+    col_w = [max((graph.nodes[n].w for n in col), default=0.0) for col in cols]
+    heights = [sum(graph.nodes[n].h for n in col) + row_gap * max(len(col) - 1, 0)
+               for col in cols]
+    total_h = max(heights, default=0.0)
+    x = 0.0
+    for col, w, h in zip(cols, col_w, heights, strict=True):
+        y = (total_h - h) / 2
+        for n in col:
+            node = graph.nodes[n]
+            node.x, node.y = x + (w - node.w if x == 0 else 0), y
+            y += node.h + row_gap
+        x += w + gap
+    return col_w[0] + gap + col_w[1], total_h

@@ -1,0 +1,61 @@
+"""Run a SELECT of ours (a description, a diagram) on the app's store and read the rows.
+
+Goes through the same executor as a client's query (``store.executor.execute_query``): the
+configured timeout stops a runaway query, every backend (memory, oxigraph, remote) answers in
+the same SPARQL JSON results, and rdflib's results parser turns those into rdflib terms. The
+queries are ours; values in them come only through :mod:`.iris` (``sparql_iri``).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from rdflib.query import Result
+from rdflib.term import Identifier, Variable
+
+from ..formats import BY_KEY, Format
+from ..namespaces import ASSERTED, INFERRED, PREFIXES
+from ..store.base import GraphName, QueryForm
+from ..store.executor import execute_query
+from .context import AppState
+
+JSON_RESULTS = BY_KEY["json"]
+#: the graphs a question about "the facts" sees: asserted + inferred, as a client's query does
+FACTS: tuple[GraphName, ...] = (str(ASSERTED), str(INFERRED))
+
+Row = dict[str, Identifier]
+
+_PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+
+
+def _json(_: QueryForm) -> Format:
+    return JSON_RESULTS
+
+
+def select(st: AppState, query: str, *,
+           default_graphs: Sequence[GraphName] | None = FACTS) -> list[Row]:
+    """The rows of a SELECT (our prefixes declared), each as {variable: term} for bound ones."""
+    text = _PROLOGUE + query
+    _, body = execute_query(st.store, text, choose_format=_json,
+                            default_graphs=list(default_graphs) if default_graphs else None,
+                            named_graphs=None, base_iri=st.settings.public_base,
+                            timeout=st.settings.query_timeout, limit=st.settings.max_results)
+    result = Result.parse(io.BytesIO(body), format="json")
+    rows: list[Row] = []
+    for binding in result.bindings:
+        rows.append({str(k): v for k, v in binding.items()
+                     if isinstance(k, Variable) and v is not None})
+    return rows
+
+
+def ask(st: AppState, query: str, *,
+        default_graphs: Sequence[GraphName] | None = FACTS) -> bool:
+    """The answer of an ASK query."""
+    text = _PROLOGUE + query
+    _, body = execute_query(st.store, text, choose_format=_json,
+                            default_graphs=list(default_graphs) if default_graphs else None,
+                            named_graphs=None, base_iri=st.settings.public_base,
+                            timeout=st.settings.query_timeout, limit=None)
+    result = Result.parse(io.BytesIO(body), format="json")
+    return bool(result.askAnswer)

@@ -50,9 +50,11 @@ def _graph(value: Any) -> str | None:
 def _template(clause: Any, default: str | None, out: Targets) -> None:
     if clause is None:
         return
-    if clause.get("triples"):
+    # rdflib's CompValue.get returns the key's *name* when it is missing: read attributes,
+    # which are None when missing
+    if getattr(clause, "triples", None):
         out.add(default)
-    for g in clause.get("quads") or {}:  # an empty GRAPH block still names its graph
+    for g in getattr(clause, "quads", None) or {}:  # an empty GRAPH block still names its graph
         out.add(_graph(g))
 
 
@@ -68,9 +70,10 @@ def targets(update: str, base_iri: str | None) -> Targets:
         if name in {"InsertData", "DeleteData", "DeleteWhere"}:
             _template(op, DEFAULT, out)
         elif name == "Modify":
-            with_graph = _graph(op.withClause) if op.get("withClause") is not None else DEFAULT
-            _template(op.get("delete"), with_graph, out)
-            _template(op.get("insert"), with_graph, out)
+            with_clause = getattr(op, "withClause", None)
+            with_graph = _graph(with_clause) if with_clause is not None else DEFAULT
+            _template(getattr(op, "delete", None), with_graph, out)
+            _template(getattr(op, "insert", None), with_graph, out)
         elif name in {"Clear", "Drop", "Create"}:
             if op.graphiri in {"NAMED", "ALL"}:
                 raise Unknown(f"{name.upper()} {op.graphiri} writes every graph")

@@ -155,30 +155,40 @@ def structure(f: Facts, when: str) -> tuple[Graph, set[tuple[str, str, str]], di
         g.add_edge(Edge(a, b, "counterpart", "counterparts", layered=False,
                         pending=any(x in new for x in (a, b)) and when != "before"))
     for old, successor, _c in ghosts:
-        g.add_edge(Edge(old, successor, "upgrade", "upgraded to", pending=True, layered=False))
+        g.add_edge(Edge(old, successor, "upgrade", "", pending=True, layered=False))
     iris = {e.source for e in g.edges} | {e.target for e in g.edges} | extra_nodes
     for iri in iris:
         g.nodes[iri] = Node(iri, "")
-    for old, _successor, _c in ghosts:
+    for old, _successor, c in ghosts:
         g.nodes[old].ghost = True
+        notes[old] = f"upgraded ({c.note()})"
     return g, dashed, notes
 
 
-def _panel(d: Drawing, g: Graph, notes: dict[str, str], title: str, dx: float, focus: str | None,
+def _panel(d: Drawing, g: Graph, title: str, dy: float, focus: str | None,
            new: set[str]) -> None:
-    panel = d.group(attrs={"class": "panel", "transform": f"translate({dx:.0f},0)"})
+    panel = d.group(attrs={"class": "panel", "transform": f"translate(10,{dy:.0f})"})
     d.text(panel, 0, 20, title, "panel-title", anchor="start")
     edges = d.group(panel, {"class": "edges"})
     nodes = d.group(panel, {"class": "nodes"})
+    labelled: set[tuple[str, str]] = set()
     for e in g.edges:
         s, t = g.nodes[e.source], g.nodes[e.target]
         touches = focus in (e.source, e.target)
+        # a fan of edges with one label (a command over three forces) is labelled once
+        label_key = (e.source if e.kind != "reportsTo" else e.target, e.label)
+        if label_key in labelled:
+            e = Edge(e.source, e.target, e.kind, "", e.pending, e.layered)
+        labelled.add(label_key)
         if e.layered:
             if e.kind == "reportsTo":  # arrow from the subordinate up to its superior
                 path = _reverse_down(t, s)
             else:
                 path = curve_down(s.x + s.w / 2, s.y + s.h, t.x + t.w / 2, t.y)
             mid = ((s.x + s.w / 2 + t.x + t.w / 2) / 2, (s.y + s.h + t.y) / 2 + 4)
+            if e.kind != "reportsTo":  # nearer the source: labels of a fan do not collide
+                mid = (s.x + s.w / 2 + (t.x + t.w / 2 - s.x - s.w / 2) * 0.3,
+                       s.y + s.h + (t.y - s.y - s.h) * 0.3 + 4)
             d.edge(edges, e, path, mid, focus=touches)
         else:
             left, right = (s, t) if s.x <= t.x else (t, s)
@@ -219,8 +229,8 @@ def render(st: AppState, when: str = "both", focus: str | None = None) -> str:
                                                                named.kind, named.href)
             node.note = notes.get(iri, "")
         sizes.append(layered(g, top=40.0))
-    width = sum(s[0] for s in sizes) + 60.0 * (len(sizes) - 1) + 20
-    height = max((s[1] for s in sizes), default=40.0) + 30
+    width = max((s[0] for s in sizes), default=400.0) + 20
+    height = sum(s[1] for s in sizes) + 40.0 * (len(sizes) - 1) + 30
     kinds = sorted({e.kind for _, g, _, _ in built for e in g.edges})
     has_pending = any(e.pending for _, g, _, _ in built for e in g.edges)
     legend_rows = len(kinds) + (1 if has_pending else 0)
@@ -229,10 +239,10 @@ def render(st: AppState, when: str = "both", focus: str | None = None) -> str:
     d = Drawing(max(width, 420.0), total_h, f"Command structure ({what})",
                 "Who reports to whom and who has operational command over whom, from the "
                 "knowledge graph; dashed: announced or planned changes.", "cmd")
-    dx = 10.0
-    for (w, g, _dashed, notes), size in zip(built, sizes, strict=True):
-        _panel(d, g, notes, TITLES[w], dx, focus, new if w != "before" else set())
-        dx += size[0] + 60.0
+    dy = 0.0
+    for (w, g, _dashed, _notes), size in zip(built, sizes, strict=True):
+        _panel(d, g, TITLES[w], dy, focus, new if w != "before" else set())
+        dy += size[1] + 40.0
     d.legend(10, height + 8, kinds, has_pending)
     return d.to_string()
 

@@ -104,6 +104,14 @@ def layered(graph: Graph, *, top: float = 10.0) -> tuple[float, float]:
     for n in sorted(graph.nodes, key=lambda n: (graph.nodes[n].title.lower(), n)):
         rows[layer[n]].append(n)
     _sweep(rows, _neighbours(graph))
+    for e in graph.edges:  # a ghost goes just before what replaces it
+        ghost = graph.nodes.get(e.source)
+        if e.layered or ghost is None or not ghost.ghost or e.target not in layer:
+            continue
+        row = rows[layer[e.target]]
+        if e.source in row:
+            row.remove(e.source)
+            row.insert(row.index(e.target), e.source)
     widths = [sum(graph.nodes[n].w for n in row) + GAP_X * max(len(row) - 1, 0) for row in rows]
     total_w = max(widths, default=0.0)
     y = top

@@ -123,9 +123,7 @@ def render(st: AppState, focus: str | None = None) -> str:
         title = d.text(a, axis_x + 18, y + 5, label(item.iri), "link", anchor="start")
         if item.iri == focus:
             title.set("text-decoration", "underline")
-        if status:
-            d.text(row, axis_x + 26 + text_width(label(item.iri), 13), y + 5, status, "status",
-                   anchor="start")
+        _status_span(title, status)
         y += ROW
         for child, child_status in item.children:
             sub = d.group(row, {"class": "sub", "data-iri": child})
@@ -133,10 +131,7 @@ def render(st: AppState, focus: str | None = None) -> str:
             t = d.text(ca, axis_x + 34, y - 4, "↳ " + label(child), "sublink", anchor="start")
             if child == focus:
                 t.set("font-weight", "700")
-            st_text = _status(child_status)
-            if st_text:
-                d.text(sub, axis_x + 44 + text_width("↳ " + label(child), 12), y - 4, st_text,
-                       "status", anchor="start")
+            _status_span(t, _status(child_status))
             y += SUB_ROW
     axis = {"x1": f"{axis_x:.0f}", "y1": f"{first_y - 14:.0f}", "x2": f"{axis_x:.0f}",
             "y2": f"{y - ROW + 14:.0f}", "class": "axis", "stroke": "#b8bfcc",
@@ -155,6 +150,14 @@ def render(st: AppState, focus: str | None = None) -> str:
 
 def _status(status: str | None) -> str:
     return status.rsplit("/", 1)[-1] if status else ""
+
+
+def _status_span(text: ET.Element, status: str) -> None:
+    """The status after a title, in the same text line (so it follows the real text width)."""
+    if status:
+        span = ET.SubElement(text, "tspan", {"fill": "#8a5a00", "font-style": "italic",
+                                             "font-weight": "400", "font-size": "11"})
+        span.text = f"  {status}"
 
 
 def _circle(parent: ET.Element, attrs: dict[str, str]) -> None:

@@ -1,29 +1,32 @@
-"""Endpoint latency and throughput, side by side in one run: our service against rdflib-endpoint
-(the Python peer) and a raw Oxigraph server (the native limit), same data, same queries.
+"""Endpoint latency and throughput, side by side in one run: our service (on each store backend)
+against rdflib-endpoint (the Python peer) and a raw ``oxigraph serve`` (the native limit), on
+the same data and the same queries (the competency questions, queries/*.rq).
 
-    ./dev build
-    python3 -m venv .venv-bench && .venv-bench/bin/pip install -e . rdflib-endpoint uvicorn
-    .venv-bench/bin/python bench/endpoints.py [--clients 8] [--seconds 10]
+    .venv/bin/python bench/endpoints.py [--clients 1,8] [--seconds 10]
 
-Data: the built dataset. Our service serves it as built (default graph = asserted + inferred).
-The peers get the same triples with asserted + inferred in their default graph and every named
-graph kept, so the competency questions (queries/*.rq) return the same answers everywhere
-(the script checks the row counts before it measures). Each server runs alone while measured,
-with ``--clients`` threads sending the questions round-robin for ``--seconds``.
-Prints a table (p50/p99 latency, requests/s, server RSS) and the ratios ours/peer.
+(:mod:`bench.run` calls :func:`measure` as one part of the whole benchmark.)
+
+Data: the built dataset (``./dev build``). Our service serves it as built (default graph =
+asserted + inferred). The peers get the same quads with asserted + inferred also copied into
+their default graph, so every question returns the same answer everywhere: the row counts are
+compared before anything is measured, and a server whose answers differ is reported as such.
+Each server runs alone while it is measured; :mod:`bench.loadgen` sends the questions
+round-robin from 1 client (latency) and from N concurrent clients (throughput). Memory: the
+server's peak RSS (VmHWM) and the PSS of the server with its children (our query workers are
+forked from it and share its pages) at the end of the run; for the remote backend the backing
+Oxigraph server is added.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import platform
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,10 +34,17 @@ from pathlib import Path
 import pyoxigraph as ox
 import requests
 
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import loadgen  # type: ignore[import-not-found,no-redef]
+else:
+    from . import loadgen
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 ASSERTED = "https://w3id.org/alliance-kg/graph/asserted"
 INFERRED = "https://w3id.org/alliance-kg/graph/inferred"
+OURS = "alliance-kg (oxigraph)"
 
 
 def free_port() -> int:
@@ -44,26 +54,65 @@ def free_port() -> int:
         return port
 
 
+def _status(pid: int, key: str) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _pss(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 @dataclass
 class Server:
     name: str
     command: list[str]
     url: str
-    proc: subprocess.Popen[bytes] | None = None
+    env: dict[str, str] = field(default_factory=dict)
     load: Path | None = None  #: N-Quads to POST to an Oxigraph server after start
-    latencies: list[float] = field(default_factory=list)
+    backing: Server | None = None  #: the Oxigraph server behind our remote store
+    proc: subprocess.Popen[bytes] | None = None
 
     def start(self, log: Path) -> None:
+        if self.backing is not None:
+            self.backing.start(log.with_suffix(".backing.log"))
         self.proc = subprocess.Popen(self.command, stdout=log.open("wb"),
-                                     stderr=subprocess.STDOUT, cwd=ROOT)
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
+                                     stderr=subprocess.STDOUT, cwd=ROOT,
+                                     env={**os.environ, **self.env})
+        deadline = time.monotonic() + 300
+        while True:
             try:
-                requests.get(self.url, params={"query": "ASK {}"}, timeout=2)
+                requests.get(self.url, params={"query": "ASK {}"}, timeout=5)
                 break
-            except requests.ConnectionError:
-                if self.proc.poll() is not None:
-                    raise SystemExit(f"{self.name} did not start: {log.read_text()}") from None
+            except requests.RequestException:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"{self.name} did not start: {log.read_text()[-2000:]}"
+                                       ) from None
                 time.sleep(0.2)
         if self.load is not None:
             store = self.url.rsplit("/", 1)[0] + "/store"
@@ -71,20 +120,29 @@ class Server:
                           headers={"Content-Type": "application/n-quads"},
                           timeout=600).raise_for_status()
 
-    def rss_mib(self) -> float:
+    def memory(self) -> dict[str, float]:
+        """Peak RSS of the server process, and PSS of it with its children, now (MiB)."""
         assert self.proc is not None
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        pids = [self.proc.pid, *_children(self.proc.pid)]
+        mem = {"peak_rss_mib": _status(self.proc.pid, "VmHWM"),
+               "pss_mib": sum(_pss(p) for p in pids), "processes": float(len(pids))}
+        if self.backing is not None:
+            back = self.backing.memory()
+            mem["peak_rss_mib"] += back["peak_rss_mib"]
+            mem["pss_mib"] += back["pss_mib"]
+            mem["processes"] += back["processes"]
+        return mem
 
     def stop(self) -> None:
-        if self.proc is not None:
+        if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait()
+        if self.backing is not None:
+            self.backing.stop()
 
 
 def peer_dataset(built: Path, out: Path) -> None:
@@ -97,108 +155,116 @@ def peer_dataset(built: Path, out: Path) -> None:
         ox.serialize(sorted(default, key=str) + quads, f, format=ox.RdfFormat.N_QUADS)
 
 
-def ask(url: str, query: str) -> int:
+def answer_size(url: str, query: str) -> int:
     r = requests.post(url, data={"query": query},
-                      headers={"Accept": "application/sparql-results+json"}, timeout=60)
+                      headers={"Accept": "application/sparql-results+json"}, timeout=120)
     r.raise_for_status()
     body = r.json()
     return int(body["boolean"]) if "boolean" in body else len(body["results"]["bindings"])
 
 
-def hammer(server: Server, queries: list[str], clients: int, seconds: float) -> int:
-    stop_at = time.monotonic() + seconds
-    lock = threading.Lock()
-    done = [0]
-
-    def client(offset: int) -> None:
-        session = requests.Session()
-        i = offset
-        local: list[float] = []
-        while time.monotonic() < stop_at:
-            q = queries[i % len(queries)]
-            i += 1
-            started = time.perf_counter()
-            r = session.post(server.url, data={"query": q},
-                             headers={"Accept": "application/sparql-results+json"}, timeout=60)
-            local.append(time.perf_counter() - started)
-            r.raise_for_status()
-        with lock:
-            server.latencies.extend(local)
-            done[0] += len(local)
-
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return done[0]
+def oxigraph_command() -> str | None:
+    return shutil.which("oxigraph", path=str(BIN)) or shutil.which("oxigraph")
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+def servers(work: Path, peer: Path, *, backends: bool = True) -> tuple[list[Server], list[str]]:
+    """The servers to compare, and the names of peers that are not installed."""
+    ours = str(BIN / "alliance-kg")
+    oxigraph = oxigraph_command()
+    rdflib_endpoint = shutil.which("rdflib-endpoint", path=str(BIN))
+    missing = []
+    found: list[Server] = []
+
+    def serve(name: str, *args: str, env: dict[str, str] | None = None,
+              backing: Server | None = None) -> None:
+        p = free_port()
+        found.append(Server(name, [ours, "serve", "--port", str(p), *args],
+                            f"http://127.0.0.1:{p}/sparql", env=env or {}, backing=backing))
+
+    serve(OURS)
+    if backends:
+        serve("alliance-kg (oxigraph, --timeout 0)", "--timeout", "0")
+        serve("alliance-kg (memory)", "--store", "memory")
+        if oxigraph:
+            p = free_port()
+            back = Server("oxigraph (backing)", [oxigraph, "serve", "--location",
+                          str(work / "backing"), "--bind", f"127.0.0.1:{p}"],
+                          f"http://127.0.0.1:{p}/query")
+            base = f"http://127.0.0.1:{p}"
+            serve("alliance-kg (remote)", "--store", "remote", backing=back, env={
+                "ALLIANCE_KG_REMOTE_QUERY_URL": base + "/query",
+                "ALLIANCE_KG_REMOTE_UPDATE_URL": base + "/update",
+                "ALLIANCE_KG_REMOTE_GSP_URL": base + "/store"})
+    if rdflib_endpoint:
+        p = free_port()
+        found.append(Server("rdflib-endpoint", [rdflib_endpoint, "serve", "--host", "127.0.0.1",
+                                                "--port", str(p), str(peer)],
+                            f"http://127.0.0.1:{p}/"))
+    else:
+        missing.append("rdflib-endpoint (pip install -e '.[bench]')")
+    if oxigraph:
+        p = free_port()
+        found.append(Server("oxigraph serve", [oxigraph, "serve", "--location", str(work / "ox"),
+                                               "--bind", f"127.0.0.1:{p}"],
+                            f"http://127.0.0.1:{p}/query", load=peer))
+    else:
+        missing.append("oxigraph serve (pip install oxigraph)")
+    return found, missing
+
+
+def measure(clients: list[int], seconds: float, *, backends: bool = True,
+            say: object = print) -> dict[str, object]:
+    built = ROOT / "dist" / "alliance-kg.trig"
+    if not built.exists():
+        subprocess.run([str(BIN / "alliance-kg"), "build"], cwd=ROOT, check=True)
+    queries = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "queries").glob("*.rq"))]
+    work = Path(tempfile.mkdtemp(prefix="akg-bench-"))
+    peer = work / "peer.nq"
+    peer_dataset(built, peer)
+    found, missing = servers(work, peer, backends=backends)
+    results: dict[str, object] = {}
+    reference: list[int] | None = None
+    try:
+        for server in found:
+            say(f"endpoints: {server.name}")  # type: ignore[operator]
+            entry: dict[str, object] = {}
+            results[server.name] = entry
+            try:
+                server.start(work / f"{len(results)}.log")
+            except RuntimeError as exc:
+                entry["error"] = str(exc)
+                continue
+            try:
+                sizes = [answer_size(server.url, q) for q in queries]
+                reference = reference or sizes
+                entry["same_answers"] = sizes == reference
+                if sizes != reference:
+                    entry["differing_queries"] = [i + 1 for i, (a, b)
+                                                  in enumerate(zip(sizes, reference, strict=True))
+                                                  if a != b]
+                entry["runs"] = [loadgen.hammer(server.url, queries, c, seconds)
+                                 for c in clients]
+                entry.update(server.memory())
+            finally:
+                server.stop()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return {"queries": len(queries), "clients": clients, "seconds": seconds,
+            "servers": results, "missing": missing,
+            "dataset_quads": sum(1 for _ in ox.parse(path=str(built), format=ox.RdfFormat.TRIG))}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--clients", default="1,8", help="comma-separated client counts")
     ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--only-default", action="store_true",
+                    help="only our default backend (not memory, remote, --timeout 0)")
     args = ap.parse_args()
-    built = ROOT / "dist" / "alliance-kg.trig"
-    if not built.exists():
-        raise SystemExit("run ./dev build first")
-    queries = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "queries").glob("*.rq"))]
-    work = Path(tempfile.mkdtemp(prefix="akg-bench-"))
-    peer = work / "peer.nq"
-    peer_dataset(built, peer)
-    rdflib_endpoint = shutil.which("rdflib-endpoint", path=str(BIN))
-    oxigraph = shutil.which("oxigraph", path=str(BIN)) or shutil.which("oxigraph")
-    servers: list[Server] = []
-    p = free_port()
-    servers.append(Server("alliance-kg (timeout 30 s)", [str(BIN / "alliance-kg"), "serve",
-                          "--port", str(p), "--timeout", "30"], f"http://127.0.0.1:{p}/sparql"))
-    p = free_port()
-    servers.append(Server("alliance-kg (no timeout)", [str(BIN / "alliance-kg"), "serve",
-                          "--port", str(p), "--timeout", "0"], f"http://127.0.0.1:{p}/sparql"))
-    if rdflib_endpoint:
-        p = free_port()
-        servers.append(Server("rdflib-endpoint", [rdflib_endpoint, "serve", "--host",
-                              "127.0.0.1", "--port", str(p), str(peer)],
-                              f"http://127.0.0.1:{p}/"))
-    if oxigraph:
-        p = free_port()
-        servers.append(Server("oxigraph serve", [oxigraph, "serve", "--location",
-                              str(work / "ox"), "--bind", f"127.0.0.1:{p}"],
-                              f"http://127.0.0.1:{p}/query", load=peer))
-    print(f"# {time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, pyoxigraph {ox.__version__}; "
-          f"{len(queries)} queries, {args.clients} clients, {args.seconds:g} s each")
-    rows = []
-    answers: dict[str, list[int]] = {}
-    for server in servers:
-        server.start(work / f"{server.name.split()[0]}.log")
-        try:
-            answers[server.name] = [ask(server.url, q) for q in queries]
-            n = hammer(server, queries, args.clients, args.seconds)
-            rows.append((server.name, percentile(server.latencies, 50) * 1000,
-                         percentile(server.latencies, 99) * 1000, n / args.seconds,
-                         server.rss_mib()))
-        finally:
-            server.stop()
-    reference = answers[servers[0].name]
-    for name, counts in answers.items():
-        if counts != reference:
-            diff = [i + 1 for i, (a, b) in enumerate(zip(counts, reference, strict=True)) if a != b]
-            print(f"# note: {name} answers differ in row counts for queries {diff}")
-    print(f"{'server':<28}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>10}{'RSS MiB':>10}")
-    for name, p50, p99, rps, rss in rows:
-        print(f"{name:<28}{p50:>9.2f}{p99:>9.2f}{rps:>10.1f}{rss:>10.0f}")
-    by = {r[0]: r[3] for r in rows}
-    for ours in (servers[0].name, servers[1].name):
-        for peer_name in ("rdflib-endpoint", "oxigraph serve"):
-            if peer_name in by:
-                print(f"throughput {ours} / {peer_name}: {by[ours] / by[peer_name]:.2f}x")
+    out = measure([int(c) for c in args.clients.split(",")], args.seconds,
+                  backends=not args.only_default)
+    print(json.dumps(out, indent=2))
 
 
 if __name__ == "__main__":

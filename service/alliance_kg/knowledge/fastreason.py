@@ -1,30 +1,53 @@
-"""A faster OWL 2 RL closure for large data: the `reasonable` reasoner (Rust) plus what it lacks.
+"""A faster OWL 2 RL closure for large data: compile the ontology's axioms, then apply them to the
+instance data with integer-coded triples; fall back to the `reasonable` reasoner or to owlrl
+where the ontology or data uses something the compiled rules do not cover.
 
-owlrl (pure Python) is the reference semantics and stays the default; it needs about 1.2 ms per
+owlrl (pure Python) is the reference semantics and stays the default. It needs about 1.2 ms per
 asserted triple here, so a merged dataset of 10^6 triples would take tens of minutes
-(docs/BENCHMARKS.md). `reasonable` computes the OWL 2 RL rules about twenty times faster but
-does not apply property chains (``owl:propertyChainAxiom``, rule prp-spo2) and reports no
-inconsistencies. This module closes both gaps:
+(docs/BENCHMARKS.md). The `reasonable` reasoner (Rust) is faster but spends most of its time
+converting terms to and from rdflib, applies no property chains and reports no clashes: about
+70 s for 10^5 triples through rdflib. What our ontology's axioms can produce, though, is small
+and known in advance, so this module splits the work the way OWL 2 RL reasoners do:
 
-* it alternates `reasonable`'s closure with a property-chain step until nothing new appears;
-* it checks the inconsistencies our ontology can produce (members of disjoint classes,
-  irreflexive and asymmetric properties misused) and raises ``KGError(INCONSISTENT)`` like
-  :func:`~alliance_kg.knowledge.reason.infer`. Ill-typed literals are left to the shapes, whose
-  datatype constraints catch them (owlrl reports them as inconsistencies).
+* **Schema (TBox)**: owlrl closes the ontology alone (a few hundred triples, well under a second;
+  cached per ontology). That yields the closed hierarchies (``rdfs:subClassOf``,
+  ``rdfs:subPropertyOf`` with equivalences folded in), the inherited domains and ranges, the
+  inverse, symmetric, transitive, functional, irreflexive and asymmetric properties, the
+  property chains and the disjoint classes, and every inference about the ontology itself.
+* **Instances (ABox)**: the rules prp-spo1, prp-inv1/2, prp-symp, prp-trp, prp-spo2 (chains) run
+  to a fixpoint with a work list (semi-naive: each new triple is joined once), then prp-dom,
+  prp-rng and cax-sco add the types. Terms are numbered once, so the joins are on ints, and the
+  result is built from the original rdflib terms (no conversion).
+* **Clashes**: cax-dw/cax-adc (disjoint classes), prp-irp, prp-asyp and cls-nothing2 on the
+  closed data raise ``KGError(INCONSISTENT)`` like :func:`~alliance_kg.knowledge.reason.infer`.
+  Ill-typed literals are left to the shapes, whose datatype constraints catch them.
 
-:func:`~alliance_kg.knowledge.reason.infer` with ``semantics="owlrl-fast"`` uses it, and applies
+Anything outside these rules sends the whole closure to the general path (:func:`general_closure`:
+`reasonable` plus chains to a fixpoint, or owlrl when `reasonable` is not installed), so the
+answer never depends on which path ran: class expressions (restrictions, intersections, unions,
+``hasValue``, ``oneOf``), keys, cardinalities, ``owl:sameAs``/``differentFrom`` and property
+disjointness, schema statements in the data, a functional or inverse-functional property with two
+values (which makes things ``owl:sameAs``), and a type in the OWL/RDFS vocabulary derived for
+data. :data:`LAST_PATH` says which path the last call took (for the benchmark and the tests).
+
+:func:`~alliance_kg.knowledge.reason.infer` with ``semantics="owlrl-fast"`` uses it and applies
 the same noise filter, so the served inferred graph is the same; ``tests/knowledge`` proves the
-two equal on the shipped data and on generated data.
+two equal on the shipped data, on generated data and on inputs that take the general path.
 """
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from itertools import combinations
 
-from rdflib import Graph, Literal
+import owlrl
+from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import OWL, RDF, XSD
+from rdflib.namespace import OWL, RDF, RDFS, XSD
+from rdflib.store import Store
 from rdflib.term import Node
 
 from ..errors import ErrorKind, KGError
@@ -32,23 +55,328 @@ from .names import compact
 
 Triple = tuple[Node, Node, Node]
 
+#: "fast" (compiled rules) or "general" (why the compiled rules could not be used), last call
+LAST_PATH: list[str] = [""]
+
+_OWL, _RDFS = str(OWL), str(RDFS)
+#: predicates of the OWL/RDFS vocabulary that only annotate: harmless in instance data
+_ANNOTATIONS = frozenset({RDFS.label, RDFS.comment, RDFS.seeAlso, RDFS.isDefinedBy,
+                          OWL.versionInfo, OWL.deprecated})
+#: types the compiled rules may derive for data (owlrl's own noise, filtered later anyway)
+_HARMLESS_TYPES = frozenset({OWL.Thing, RDFS.Resource, OWL.NamedIndividual})
+#: schema constructs the compiled rules do not implement (their presence → general path)
+_UNSUPPORTED = frozenset({
+    OWL.Restriction, OWL.onProperty, OWL.someValuesFrom, OWL.allValuesFrom, OWL.hasValue,
+    OWL.intersectionOf, OWL.unionOf, OWL.complementOf, OWL.oneOf, OWL.hasKey, OWL.hasSelf,
+    OWL.maxCardinality, OWL.maxQualifiedCardinality, OWL.cardinality, OWL.minCardinality,
+    OWL.qualifiedCardinality, OWL.sameAs, OWL.differentFrom, OWL.AllDifferent,
+    OWL.distinctMembers, OWL.propertyDisjointWith, OWL.AllDisjointProperties,
+    OWL.NegativePropertyAssertion, OWL.sourceIndividual, OWL.datatypeComplementOf,
+    OWL.withRestrictions, OWL.onDatatype, OWL.ReflexiveProperty,
+})
+
+_LOCK = threading.Lock()
+_SCHEMA_CACHE: dict[frozenset[Triple], _Schema] = {}
+
 
 def available() -> bool:
-    try:
-        import reasonable  # noqa: F401
-    except ImportError:
-        return False
+    """The compiled rules are pure Python; `reasonable` only speeds up the general path."""
     return True
 
 
-def _chains(g: Graph) -> list[tuple[Node, list[Node]]]:
-    found = []
-    for prop, head in g.subject_objects(OWL.propertyChainAxiom):
-        found.append((prop, list(Collection(g, head))))
+class _Schema:
+    """The ontology closed by owlrl, read into the tables the instance rules use."""
+
+    def __init__(self, ontology: Graph) -> None:
+        from .reason import _LOCK as OWLRL_LOCK
+        from .reason import _raise_if_inconsistent
+
+        closed = Graph(bind_namespaces="none")
+        for t in ontology:
+            closed.add(t)
+        with OWLRL_LOCK:
+            owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
+                                   datatype_axioms=False).expand(closed)
+        _raise_if_inconsistent(closed)
+        self.unsupported = sorted({compact(t) for t in _constructs(ontology)})
+        #: everything owlrl adds to the ontology alone
+        self.inferred: list[Triple] = [t for t in closed if t not in ontology]
+        self.supers: dict[Node, set[Node]] = defaultdict(set)  # property -> super-properties
+        for p, q in closed.subject_objects(RDFS.subPropertyOf):
+            if p != q:
+                self.supers[p].add(q)
+        self.superclasses: dict[Node, set[Node]] = defaultdict(set)
+        for c, d in closed.subject_objects(RDFS.subClassOf):
+            self.superclasses[c].add(d)
+        self.domains: dict[Node, set[Node]] = defaultdict(set)
+        for p, c in closed.subject_objects(RDFS.domain):
+            self.domains[p].add(c)
+        self.ranges: dict[Node, set[Node]] = defaultdict(set)
+        for p, c in closed.subject_objects(RDFS.range):
+            self.ranges[p].add(c)
+        self.inverses: dict[Node, set[Node]] = defaultdict(set)
+        for p, q in closed.subject_objects(OWL.inverseOf):
+            self.inverses[p].add(q)
+            self.inverses[q].add(p)
+
+        def typed(kind: URIRef) -> set[Node]:
+            return set(closed.subjects(RDF.type, kind))
+
+        self.symmetric = typed(OWL.SymmetricProperty)
+        self.transitive = typed(OWL.TransitiveProperty)
+        self.functional = typed(OWL.FunctionalProperty)
+        self.inverse_functional = typed(OWL.InverseFunctionalProperty)
+        self.irreflexive = typed(OWL.IrreflexiveProperty)
+        self.asymmetric = typed(OWL.AsymmetricProperty)
+        self.chains: list[tuple[Node, list[Node]]] = [
+            (p, list(Collection(closed, head)))  # type: ignore[arg-type]
+            for p, head in closed.subject_objects(OWL.propertyChainAxiom)]
+        self.disjoint: set[tuple[Node, Node]] = set(closed.subject_objects(OWL.disjointWith))
+        for node in closed.subjects(RDF.type, OWL.AllDisjointClasses):
+            members = list(Collection(closed, closed.value(node, OWL.members)))  # type: ignore[arg-type]
+            self.disjoint.update(combinations(members, 2))
+
+
+def _constructs(g: Graph) -> Iterable[Node]:
+    for s, p, o in g:
+        if p in _UNSUPPORTED and not (p == OWL.sameAs and s == o):
+            yield p
+        elif p == RDF.type and o in _UNSUPPORTED:
+            yield o
+
+
+def _schema(ontology: Graph) -> _Schema:
+    key = frozenset(ontology)
+    with _LOCK:
+        found = _SCHEMA_CACHE.get(key)
+    if found is None:
+        found = _Schema(ontology)
+        with _LOCK:
+            if len(_SCHEMA_CACHE) >= 4:
+                _SCHEMA_CACHE.clear()
+            _SCHEMA_CACHE[key] = found
     return found
 
 
-def _apply_chain(g: Graph, prop: Node, steps: list[Node]) -> set[Triple]:
+def _is_schema_triple(p: Node, o: Node) -> bool:
+    """A statement about terms (hierarchy, property kinds...) rather than about things."""
+    if p == RDF.type:
+        return isinstance(o, URIRef) and str(o).startswith((_OWL, _RDFS))
+    return isinstance(p, URIRef) and str(p).startswith((_OWL, _RDFS)) and p not in _ANNOTATIONS
+
+
+class _Fallback(Exception):
+    """The compiled rules cannot give owlrl's answer for this input; the reason is the text."""
+
+
+def closure(asserted: Graph, ontology: Graph) -> Graph:
+    """The triples OWL 2 RL entails from asserted + ontology (plus noise that
+    :func:`~alliance_kg.knowledge.reason.infer` filters). The fast path returns only triples
+    not already asserted; the general path returns the whole closure, inputs included."""
+    schema = _schema(ontology)
+    # millions of small tuples: the cyclic GC would rescan them all again and again (there are
+    # no cycles to find), which doubled the time at 10^6 triples
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        if schema.unsupported:
+            raise _Fallback("the ontology uses " + ", ".join(schema.unsupported))
+        new = _instance_closure(asserted, ontology, schema)
+    except _Fallback as why:
+        LAST_PATH[0] = f"general: {why}"
+        return general_closure(asserted, ontology)
+    finally:
+        if collecting:
+            gc.enable()
+    LAST_PATH[0] = "fast"
+    return Graph(store=_TripleList(new + schema.inferred), bind_namespaces="none")
+
+
+class _TripleList(Store):
+    """A read-only rdflib store over a list of triples, indexed by predicate on first use.
+
+    :func:`closure` hands back up to millions of triples that are only iterated once and
+    looked up by predicate a few times; rdflib's Memory store would spend more time indexing
+    them (about 12 µs a triple) than the compiled rules spent finding them.
+    """
+
+    def __init__(self, triples: list[Triple]) -> None:
+        super().__init__()
+        self._triples = list(dict.fromkeys(triples))
+        self._by_predicate: dict[Node, list[Triple]] | None = None
+
+    def __len__(self, context: object = None) -> int:
+        return len(self._triples)
+
+    def triples(self, triple_pattern: tuple[Node | None, Node | None, Node | None],  # type: ignore[override]
+                context: object = None) -> Iterator[tuple[Triple, Iterator[None]]]:
+        s, p, o = triple_pattern
+        candidates: list[Triple] = self._triples
+        if p is not None:
+            if self._by_predicate is None:
+                index: dict[Node, list[Triple]] = defaultdict(list)
+                for t in self._triples:
+                    index[t[1]].append(t)
+                self._by_predicate = dict(index)
+            candidates = self._by_predicate.get(p, [])
+        for t in candidates:
+            if (s is None or t[0] == s) and (o is None or t[2] == o):
+                yield t, iter(())
+
+
+def _instance_closure(asserted: Graph, ontology: Graph, schema: _Schema) -> list[Triple]:
+    ids: dict[Node, int] = {}
+    terms: list[Node] = []
+
+    def code(term: Node) -> int:
+        n = ids.get(term)
+        if n is None:
+            n = ids[term] = len(terms)
+            terms.append(term)
+        return n
+
+    facts: set[tuple[int, int, int]] = set()
+    for graph in (asserted, ontology):
+        for s, p, o in graph:
+            if graph is asserted and (_is_schema_triple(p, o) or p in _UNSUPPORTED):
+                raise _Fallback(f"the data states {compact(p)} {compact(o)}"
+                                if p == RDF.type else f"the data uses {compact(p)}")
+            facts.add((code(s), code(p), code(o)))
+    given = set(facts)
+    type_id = code(RDF.type)
+
+    def coded(table: dict[Node, set[Node]]) -> dict[int, list[int]]:
+        return {code(k): [code(v) for v in vs] for k, vs in table.items()}
+
+    supers, inverses = coded(schema.supers), coded(schema.inverses)
+    symmetric = {code(p) for p in schema.symmetric}
+    transitive = {code(p) for p in schema.transitive}
+    chains = [(code(p), [code(s) for s in steps]) for p, steps in schema.chains]
+    literal = [isinstance(t, Literal) for t in terms]  # codes above may have added terms
+    # per chain position: which (chain, index) a predicate appears at
+    in_chain: dict[int, list[tuple[int, list[int], int]]] = defaultdict(list)
+    for head, steps in chains:
+        for i, step in enumerate(steps):
+            in_chain[step].append((head, steps, i))
+    indexed = transitive | set(in_chain)
+    out: dict[int, defaultdict[int, set[int]]] = {p: defaultdict(set) for p in indexed}
+    inn: dict[int, defaultdict[int, set[int]]] = {p: defaultdict(set) for p in indexed}
+
+    queue = list(facts)
+    facts = set()
+
+    def add(t: tuple[int, int, int]) -> None:
+        if t not in facts:
+            queue.append(t)
+
+    while queue:
+        t = queue.pop()
+        if t in facts:
+            continue
+        facts.add(t)
+        s, p, o = t
+        if p == type_id:
+            continue
+        if p in indexed:
+            out[p][s].add(o)
+            inn[p][o].add(s)
+        for q in supers.get(p, ()):
+            add((s, q, o))
+        if literal[o]:
+            continue  # an inverse or symmetric twin would have a literal subject
+        for q in inverses.get(p, ()):
+            add((o, q, s))
+        if p in symmetric:
+            add((o, p, s))
+        if p in transitive:
+            for x in tuple(out[p].get(o, ())):
+                add((s, p, x))
+            for y in tuple(inn[p].get(s, ())):
+                add((y, p, o))
+        for head, steps, i in in_chain.get(p, ()):
+            starts = {s}
+            for step in reversed(steps[:i]):
+                starts = {a for x in starts for a in inn[step].get(x, ())}
+            ends = {o}
+            for step in steps[i + 1:]:
+                ends = {b for x in ends for b in out[step].get(x, ())}
+            for a in starts:
+                for b in ends:
+                    add((a, head, b))
+
+    _check_functional(facts, schema, ids, terms)
+    # types: domains and ranges of every property triple, then every superclass
+    domains, ranges = coded(schema.domains), coded(schema.ranges)
+    types: set[tuple[int, int]] = {(s, o) for s, p, o in facts if p == type_id}
+    for s, p, o in facts:
+        for c in domains.get(p, ()):
+            types.add((s, c))
+        if not literal[o]:
+            for c in ranges.get(p, ()):
+                types.add((o, c))
+    superclasses = coded(schema.superclasses)
+    for s, c in list(types):
+        for d in superclasses.get(c, ()):
+            types.add((s, d))
+    facts.update((s, type_id, c) for s, c in types)
+    _check_clashes(facts, types, schema, ids, terms)
+    for s, c in types:
+        node = terms[c]
+        if (isinstance(node, URIRef) and str(node).startswith((_OWL, _RDFS))
+                and node not in _HARMLESS_TYPES and (s, type_id, c) not in given):
+            raise _Fallback(f"the data is entailed to be a {compact(node)}")
+    return [(terms[s], terms[p], terms[o]) for s, p, o in facts - given if not literal[s]]
+
+
+def _check_functional(facts: set[tuple[int, int, int]], schema: _Schema,
+                      ids: dict[Node, int], terms: list[Node]) -> None:
+    """prp-fp/prp-ifp make two values of a functional property owl:sameAs: general path."""
+    for props, forward in ((schema.functional, True), (schema.inverse_functional, False)):
+        coded = {ids[p] for p in props if p in ids}
+        if not coded:
+            continue
+        seen: dict[tuple[int, int], int] = {}
+        for s, p, o in facts:
+            if p in coded:
+                key, value = ((p, s), o) if forward else ((p, o), s)
+                if seen.setdefault(key, value) != value:
+                    raise _Fallback(f"{compact(terms[p])} has two values for "
+                                    f"{compact(terms[key[1]])} (so they are owl:sameAs)")
+
+
+def _check_clashes(facts: set[tuple[int, int, int]], types: set[tuple[int, int]],
+                   schema: _Schema, ids: dict[Node, int], terms: list[Node]) -> None:
+    clashes: list[str] = []
+    by_class: dict[int, set[int]] = defaultdict(set)
+    for s, c in types:
+        by_class[c].add(s)
+    nothing = ids.get(OWL.Nothing)
+    if nothing is not None:
+        clashes += [f"{compact(terms[x])} is a member of owl:Nothing"
+                    for x in by_class.get(nothing, ())]
+    for a, b in sorted(schema.disjoint):
+        if a in ids and b in ids:
+            for x in by_class.get(ids[a], set()) & by_class.get(ids[b], set()):
+                clashes.append(f"{compact(terms[x])} is both {compact(a)} and {compact(b)}, "
+                               "which are disjoint")
+    irreflexive = {ids[p] for p in schema.irreflexive if p in ids}
+    asymmetric = {ids[p] for p in schema.asymmetric if p in ids}
+    if irreflexive or asymmetric:
+        for s, p, o in facts:
+            if p in irreflexive and s == o:
+                clashes.append(f"{compact(terms[s])} {compact(terms[p])} itself, but the "
+                               "property is irreflexive")
+            if p in asymmetric and (o, p, s) in facts:
+                clashes.append(f"{compact(terms[s])} and {compact(terms[o])} are "
+                               f"{compact(terms[p])} of each other, but the property is "
+                               "asymmetric")
+    _raise_clashes(clashes)
+
+
+# -- the general path ------------------------------------------------------------------------
+
+
+def _chain_pairs(g: Graph, prop: Node, steps: list[Node]) -> set[Triple]:
     # frontier: (start, current) pairs reached through the first k steps
     pairs = {(s, o) for s, o in g.subject_objects(steps[0])}
     for step in steps[1:]:
@@ -59,16 +387,27 @@ def _apply_chain(g: Graph, prop: Node, steps: list[Node]) -> set[Triple]:
     return {(s, prop, o) for s, o in pairs if (s, prop, o) not in g}
 
 
-def closure(asserted: Graph, ontology: Graph) -> Graph:
-    """asserted + ontology + everything OWL 2 RL entails (with our noise, unfiltered)."""
-    import reasonable
-
+def general_closure(asserted: Graph, ontology: Graph) -> Graph:
+    """asserted + ontology + everything OWL 2 RL entails: `reasonable` alternated with property
+    chains to a fixpoint, or owlrl itself when `reasonable` is not installed."""
     work = Graph(bind_namespaces="none")
     for t in asserted:
         work.add(t)
     for t in ontology:
         work.add(t)
-    chains = _chains(ontology)
+    try:
+        import reasonable
+    except ImportError:
+        from .reason import _LOCK as OWLRL_LOCK
+        from .reason import _raise_if_inconsistent
+
+        with OWLRL_LOCK:
+            owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
+                                   datatype_axioms=False).expand(work)
+        _raise_if_inconsistent(work)
+        return work
+    chains = [(prop, list(Collection(ontology, head)))  # type: ignore[arg-type]
+              for prop, head in ontology.subject_objects(OWL.propertyChainAxiom)]
     while True:
         before = len(work)
         reasoner = reasonable.PyReasoner()
@@ -80,7 +419,7 @@ def closure(asserted: Graph, ontology: Graph) -> Graph:
                 o = Literal(str(o))
             work.add((s, p, o))
         for prop, steps in chains:
-            for t in _apply_chain(work, prop, steps):
+            for t in _chain_pairs(work, prop, steps):
                 work.add(t)
         if len(work) == before:
             return work
@@ -109,6 +448,10 @@ def check_consistency(g: Graph) -> None:
             if (o, p, s) in g:
                 clashes.append(f"{compact(s)} and {compact(o)} are {compact(p)} of each other, "
                                "but the property is asymmetric")
+    _raise_clashes(clashes)
+
+
+def _raise_clashes(clashes: list[str]) -> None:
     if not clashes:
         return
     clashes = sorted(set(clashes))

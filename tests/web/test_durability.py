@@ -230,3 +230,44 @@ def test_fifty_clients_for_a_minute(tmp_path: Path, capsys: pytest.CaptureFixtur
                                     pytestconfig: pytest.Config) -> None:
     _load(tmp_path, capsys, int(os.environ.get("AKG_LOAD_CLIENTS_SLOW", "50")),
           float(os.environ.get("AKG_LOAD_SECONDS_SLOW", "60")), pytestconfig.getoption("store"))
+
+
+# -- backup and restore, as docs/OPERATIONS.md says ------------------------------------------
+
+OPERATIONS = Path(__file__).resolve().parents[2] / "docs" / "OPERATIONS.md"
+
+
+def _documented(heading: str) -> str:
+    """The first ``sh`` block after the paragraph starting with ``heading``."""
+    text = OPERATIONS.read_text()
+    after = text[text.index(heading):]
+    return after.split("```sh\n", 1)[1].split("```", 1)[0]
+
+
+def test_backup_and_restore_as_documented(tmp_path: Path) -> None:
+    import subprocess
+
+    db, backup = tmp_path / "db", tmp_path / "backup.nq"
+    settings = dict(dataset=str(FIXTURE), allow_update=True, token=TOKEN, store="oxigraph",
+                    store_path=str(db), validate_on_update=False)
+    server = start_server(tmp_path, "backup", **settings)
+    try:
+        r = requests.post(server.sparql, timeout=30, data={
+            "update": "INSERT DATA { GRAPH <urn:backup> { <urn:a> <urn:b> _:x . _:x <urn:c> 1 } }"},
+            headers={"Authorization": f"Bearer {TOKEN}"})
+        assert r.status_code == 204, r.text
+        env = {**os.environ, "URL": server.url, "DB": str(db), "BACKUP": str(backup)}
+        subprocess.run(["bash", "-euc", _documented("**Backup, online**")], env=env,
+                       check=True, timeout=60)
+        expected = canonical_dump(server)
+    finally:
+        stop_server(server)
+    env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"  # python3 = the venv's
+    subprocess.run(["bash", "-euc", _documented("**Restore**")], env=env, check=True,
+                   timeout=120)
+    assert (tmp_path / "db.before-restore").is_dir()
+    again = start_server(tmp_path, "restored", **settings)
+    try:
+        assert canonical_dump(again) == expected
+    finally:
+        stop_server(again)

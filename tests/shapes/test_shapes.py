@@ -110,6 +110,7 @@ def test_bad_fixture_violates_its_shape(fixture: str, shapes: rdflib.Graph,
     ("StatusValueShape", "status"), ("RankValueShape", "rank"),
     ("LikelihoodValueShape", "likelihood"), ("ArrangementKindValueShape", "arrangement-kind"),
     ("MeetingFormatValueShape", "meeting-format"),
+    ("MeetingFrequencyValueShape", "meeting-frequency"),
 ])
 def test_value_lists_match_the_vocabulary(shape: str, scheme: str, shapes: rdflib.Graph,
                                           ontology: rdflib.Graph) -> None:

@@ -18,6 +18,7 @@ no vendor API is assumed; the optional Graph Store endpoint is used only to uplo
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -37,6 +38,10 @@ PROLOGUE = " ".join(f"PREFIX {p}: <{ns}>" for p, ns in PREFIXES.items()) + "\n"
 _FORMS: dict[str, QueryForm] = {"SelectQuery": "SELECT", "AskQuery": "ASK",
                                 "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
 _JSON, _NT = BY_KEY["json"], BY_KEY["ntriples"]
+#: queries of this store run in the request threads (``killable_in_thread``), and rdflib's
+#: parser (pyparsing, packrat cache) gives false syntax errors when used by several threads at
+#: once: found by the load test (bench/load.py), so parsing is serialised
+_PARSE_LOCK = threading.Lock()
 
 
 class RemoteResult(QueryResult):
@@ -128,7 +133,8 @@ class RemoteStore(Store):
     def query(self, sparql: str, *, default_graphs: Sequence[GraphName] | None = None,
               named_graphs: Sequence[str] | None = None, base_iri: str | None = None
               ) -> QueryResult:
-        prepared = parse_query(sparql)  # raises BAD_INPUT with line/column
+        with _PARSE_LOCK:  # rdflib's pyparsing grammar is not thread-safe
+            prepared = parse_query(sparql)  # raises BAD_INPUT with line/column
         form = _FORMS[prepared.algebra.name]
         params: list[tuple[str, str]] = []
         for g in default_graphs or []:

@@ -27,7 +27,8 @@ NATO_PARTNERS = """SELECT DISTINCT ?partner WHERE {
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_knowledge(REAL_REPO, tmp_path_factory.mktemp("merge") / "repo")
+    target: Path = copy_knowledge(REAL_REPO, tmp_path_factory.mktemp("merge") / "repo")
+    return target
 
 
 def merged_file(root: Path) -> Path:

@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rdflib import Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 from rdflib.term import Identifier
 
@@ -40,7 +40,7 @@ from .iris import sparql_iri
 from .selects import select
 
 #: rows of incoming triples read at most (a class with very many instances is cut, and says so)
-INCOMING_LIMIT = 2000
+INCOMING_LIMIT = 1000
 #: statements of a named graph listed on its page at most
 GRAPH_LISTING_LIMIT = 200
 #: how deep blank nodes below the resource are followed (restrictions, lists of up to 4)
@@ -178,16 +178,25 @@ def load(st: AppState, iri: str) -> Description:
 
     out: dict[Triple, Statement] = {}
     closure: dict[Triple, Statement] = {}
-    for row in select(st, _outgoing_query(node), default_graphs=None):
-        g = str(row["g"])
-        _add(out, subject, row["p"], row["o"], g)
-        parent = row["o"]
-        for level in range(1, BNODE_DEPTH + 1):
-            p, o = row.get(f"p{level}"), row.get(f"o{level}")
-            if p is None or o is None:
-                break
-            _add(closure, parent, p, o, g)
-            parent = o
+    rows = select(st, f"SELECT ?g ?p ?o WHERE {{ GRAPH ?g {{ {node} ?p ?o }} }}",
+                  default_graphs=None)
+    for row in rows:
+        _add(out, subject, row["p"], row["o"], str(row["g"]))
+    if any(isinstance(row["o"], BNode) for row in rows):
+        # again with what the blank nodes say, in one query so that their labels match (a
+        # blank node's label means nothing outside one result); only for the few resources
+        # with blank nodes (ontology terms), because the nested OPTIONALs cost
+        out.clear()
+        for row in select(st, _outgoing_query(node), default_graphs=None):
+            g = str(row["g"])
+            _add(out, subject, row["p"], row["o"], g)
+            parent = row["o"]
+            for level in range(1, BNODE_DEPTH + 1):
+                p, o = row.get(f"p{level}"), row.get(f"o{level}")
+                if p is None or o is None:
+                    break
+                _add(closure, parent, p, o, g)
+                parent = o
     d.outgoing = list(out.values())
     d.closure = list(closure.values())
 
@@ -284,8 +293,9 @@ def _labels(st: AppState, d: Description) -> None:
         rows = select(st, f"""
             SELECT DISTINCT ?x ?p ?l WHERE {{
               VALUES ?x {{ {values} }}
-              GRAPH ?g {{ ?x ?p ?l }}
-              FILTER(?p IN (rdfs:label, skos:prefLabel) && isLITERAL(?l))
+              {{ GRAPH ?g {{ ?x rdfs:label ?l }} BIND(rdfs:label AS ?p) }}
+              UNION {{ GRAPH ?g {{ ?x skos:prefLabel ?l }} BIND(skos:prefLabel AS ?p) }}
+              FILTER(isLITERAL(?l))
             }}""", default_graphs=None)
         for row in rows:
             lit = row["l"]

@@ -25,8 +25,17 @@ JSON_RESULTS = BY_KEY["json"]
 FACTS: tuple[GraphName, ...] = (str(ASSERTED), str(INFERRED))
 
 Row = dict[str, Identifier]
+#: seconds our own queries may take at least. The configured timeout is for clients' arbitrary
+#: queries; ours are bounded by a bound IRI and LIMITs, and a page should not fail because a slow
+#: backend (the in-memory rdflib store) needs a second for a label lookup. 0 stays "no limit".
+OWN_QUERY_TIMEOUT = 10.0
 
 _PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+
+
+def _timeout(st: AppState) -> float:
+    configured = st.settings.query_timeout
+    return configured if configured <= 0 else max(configured, OWN_QUERY_TIMEOUT)
 
 
 def _json(_: QueryForm) -> Format:
@@ -40,7 +49,7 @@ def select(st: AppState, query: str, *,
     _, body = execute_query(st.store, text, choose_format=_json,
                             default_graphs=list(default_graphs) if default_graphs else None,
                             named_graphs=None, base_iri=st.settings.public_base,
-                            timeout=st.settings.query_timeout, limit=st.settings.max_results)
+                            timeout=_timeout(st), limit=None)
     result = Result.parse(io.BytesIO(body), format="json")
     rows: list[Row] = []
     for binding in result.bindings:
@@ -56,6 +65,6 @@ def ask(st: AppState, query: str, *,
     _, body = execute_query(st.store, text, choose_format=_json,
                             default_graphs=list(default_graphs) if default_graphs else None,
                             named_graphs=None, base_iri=st.settings.public_base,
-                            timeout=st.settings.query_timeout, limit=None)
+                            timeout=_timeout(st), limit=None)
     result = Result.parse(io.BytesIO(body), format="json")
     return bool(result.askAnswer)

@@ -74,3 +74,29 @@ def test_timeout_zero_means_no_timeout_in_thread() -> None:
                               choose_format=choose, timeout=0, limit=10)
     assert fmt is JSON
     assert b"300" in body
+
+
+
+@pytest.mark.parametrize("make", [OxigraphStore, MemoryStore], ids=["oxigraph", "memory"])
+def test_writes_retire_workers_without_leaking_them(make: type[Store]) -> None:
+    """Each write retires the pooled workers (they hold an older snapshot): every query must
+    see the write, and the retired processes must really be gone, not left waiting for an EOF
+    that a later fork's inherited copy of their pipe never lets them see."""
+    import multiprocessing
+    from concurrent.futures import ThreadPoolExecutor
+
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s <http://x/p> ?o }"
+    store = filled(make())
+    before = {p.pid for p in multiprocessing.active_children()}
+    with ThreadPoolExecutor(4) as pool:
+        for i in range(3):
+            store.load(f"<http://x/new{i}> <http://x/p> <http://x/o> .".encode(),
+                       BY_KEY["ntriples"])
+            # four at once, so the pool holds several workers, each forked after the others
+            bodies = list(pool.map(lambda _: execute_query(
+                store, count, choose_format=choose, timeout=10, limit=10)[1], range(4)))
+            assert all(f'"{301 + i}"'.encode() in body for body in bodies)
+    time.sleep(0.2)
+    ours = [p for p in multiprocessing.active_children() if p.pid not in before]
+    # at most the four workers of the last round are kept; every older one is gone
+    assert len(ours) <= 4, [p.pid for p in ours]

@@ -98,10 +98,13 @@ class _Worker:
     def usable(self, store: Store) -> bool:
         return self.version == store.version and self.proc.is_alive()
 
-    def stop(self, *, kill: bool = False) -> None:
-        self.conn.close()  # an idle worker sees EOF and leaves
-        if kill:
-            self.proc.kill()
+    def stop(self) -> None:
+        # Killed, not asked to leave: every worker forked after this one inherited a copy of
+        # this pipe's parent end, so closing ours never gives it EOF, and waiting for it to
+        # leave stalled the request that retired it for _REAP_SECONDS. A worker holds nothing
+        # that needs a clean exit (it only reads a copy-on-write snapshot).
+        self.conn.close()
+        self.proc.kill()
         self.proc.join(_REAP_SECONDS)
 
 
@@ -125,8 +128,10 @@ class _Pool:
         return found or _Worker(store)
 
     def release(self, worker: _Worker, store: Store) -> None:
+        # the worker has just answered, so it is alive: only the version is checked here (a
+        # waitpid per check was a measurable share of a small query)
         with self.lock:
-            if worker.usable(store) and len(self.idle) < IDLE_WORKERS:
+            if worker.version == store.version and len(self.idle) < IDLE_WORKERS:
                 self.idle.append(worker)
                 return
         worker.stop()
@@ -160,14 +165,14 @@ def execute_query(store: Store, sparql: str, *, choose_format: Callable[[QueryFo
         try:
             worker.conn.send(request)
             if not worker.conn.poll(timeout):
-                worker.stop(kill=True)
+                worker.stop()
                 raise KGError(ErrorKind.TIMEOUT,
                               f"the query ran longer than {timeout:g} s and was stopped; "
                               "narrow it (a LIMIT, more specific patterns) or ask the operator "
                               "for a longer timeout")
             message = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError):
-            worker.stop(kill=True)
+            worker.stop()
             raise KGError(ErrorKind.INTERNAL, "the query process ended without an answer "
                                               f"(exit code {worker.proc.exitcode})") from None
         pool.release(worker, store)

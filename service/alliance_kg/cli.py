@@ -21,6 +21,7 @@ import click
 from .config import Settings
 from .errors import ErrorKind, KGError
 from .formats import BY_KEY, FORMATS, Kind
+from .knowledge import ontodoc
 from .knowledge.build import build_dataset, ensure_built, is_stale, write_dataset
 from .knowledge.load import load_files, repo_sources
 from .knowledge.merge import add_merged, drop, merged_path
@@ -28,6 +29,7 @@ from .knowledge.merge import merge as merge_sources
 from .knowledge.names import compact
 from .knowledge.query import ALL_FORMATS, render, run_query
 from .knowledge.validate import INFERENCE_MODES, RENDER_FORMATS, validate_files
+from .namespaces import ONTOLOGY
 
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
@@ -120,9 +122,15 @@ def build(root: Path | None, output: Path | None, no_validate: bool) -> None:
     """
     settings = _settings(root)
     path = output or settings.dataset_path
+    # the ontology's documentation goes beside the dataset (served at /ontology too)
+    doc = path.parent / ontodoc.DOC_FILE
+    say = progress()
     try:
-        ds = build_dataset(settings.root, validate_shapes=not no_validate, progress=progress())
+        ds = build_dataset(settings.root, validate_shapes=not no_validate, progress=say)
+        if say:
+            say(f"writing {_display(path)} and {_display(doc)}")
         write_dataset(ds, path)
+        ontodoc.write(ds.graph(ONTOLOGY), doc)
     except KGError as err:
         fail(err)
     counts = sorted((compact(g.identifier), len(g)) for g in ds.graphs() if len(g))
@@ -130,6 +138,7 @@ def build(root: Path | None, output: Path | None, no_validate: bool) -> None:
     for name, n in counts:
         click.echo(f"  {name:<{width}}  {n:>8} triples")
     click.echo(f"wrote {_display(path)}")
+    click.echo(f"wrote {_display(doc)}")
 
 
 # -- validate ------------------------------------------------------------------------------------

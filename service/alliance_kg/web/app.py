@@ -25,6 +25,7 @@ from . import (
     headers,
     health,
     ldcontext,
+    ontodoc,
     openapi,
     sparql,
     ui,
@@ -64,6 +65,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
         app.register_blueprint(module.bp)
     # people's pages: the query UI at / and the ontology documentation at /ontology
     app.register_blueprint(ui.bp)
+    app.register_blueprint(ontodoc.bp)
     # dereferenceable IRIs (resource pages, data documents), the JSON-LD context, diagrams
     for module in (describe, diagrams, ldcontext):
         app.register_blueprint(module.bp)

@@ -71,7 +71,8 @@ class Drawing:
         for kind, (colour, _) in EDGE_STYLES.items():
             marker = ET.SubElement(defs, "marker", {
                 "id": self.marker(kind), "viewBox": "0 0 10 10", "refX": "9", "refY": "5",
-                "markerWidth": "7", "markerHeight": "7", "orient": "auto-start-reverse"})
+                "markerWidth": "10", "markerHeight": "10", "markerUnits": "userSpaceOnUse",
+                "orient": "auto-start-reverse"})
             ET.SubElement(marker, "path", d="M 0 0 L 10 5 L 0 10 z", fill=colour)
 
     def marker(self, kind: str) -> str:
@@ -84,8 +85,8 @@ class Drawing:
     def text(self, parent: ET.Element, x: float, y: float, text: str, cls: str,
              anchor: str = "middle") -> ET.Element:
         attrs = {"x": f"{x:.1f}", "y": f"{y:.1f}", "text-anchor": anchor}
-        if cls:
-            attrs["class"] = cls
+        if cls:  # prefixed: a page's own CSS (".note") must not restyle an inlined drawing
+            attrs["class"] = f"dg-{cls}"
             attrs.update(TEXT.get(cls, {}))
         el = ET.SubElement(parent, "text", attrs)
         el.text = text

@@ -54,3 +54,40 @@ def test_clashes_are_inconsistencies(turtle: str, ontology: rdflib.Graph) -> Non
     with pytest.raises(KGError) as err:
         infer(data, ontology, semantics="owlrl-fast")
     assert err.value.kind is ErrorKind.INCONSISTENT
+
+
+def test_fast_inferred_is_infer_on_the_shipped_and_generated_data(ontology: rdflib.Graph) -> None:
+    """fastreason.inferred (the fast path without infer's generic filter) is owlrl's answer,
+    and the noise it drops is counted under the same rules."""
+    from collections import Counter
+
+    from alliance_kg.knowledge import fastreason
+
+    for data in (union_graph(load_files(repo_sources(ROOT)["data"])), _generated(3000)):
+        reference = set(infer(data, ontology))
+        dropped: Counter[str] = Counter()
+        assert set(fastreason.inferred(data, ontology, dropped=dropped)) == reference
+        assert fastreason.LAST_PATH[0] == "fast"
+
+
+@pytest.mark.parametrize("turtle", [
+    # a functional property with two values makes them owl:sameAs
+    "ex:s akg:position 1, 2 .",
+    # owl:sameAs in the data: equality rules
+    "ex:a owl:sameAs ex:b . ex:a akg:reportsTo ex:c .",
+    # a schema statement in the data
+    "ex:Sub rdfs:subClassOf akg:State . ex:x a ex:Sub .",
+])
+def test_inputs_outside_the_compiled_rules_take_the_general_path(
+        turtle: str, ontology: rdflib.Graph) -> None:
+    from alliance_kg.knowledge import fastreason
+
+    data = rdflib.Graph().parse(data="""
+        @prefix akg: <https://w3id.org/alliance-kg/ontology/> .
+        @prefix owl: <http://www.w3.org/2002/07/owl#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        @prefix ex: <http://example.org/> .
+        """ + turtle, format="turtle")
+    reference = set(infer(data, ontology))
+    assert set(fastreason.inferred(data, ontology)) == reference
+    assert fastreason.LAST_PATH[0].startswith("general"), fastreason.LAST_PATH[0]

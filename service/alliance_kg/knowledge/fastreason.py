@@ -39,18 +39,19 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import combinations
 
 import owlrl
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.store import Store
 from rdflib.term import Node
 
 from ..errors import ErrorKind, KGError
+from ..namespaces import bind_prefixes
 from .names import compact
 
 Triple = tuple[Node, Node, Node]
@@ -129,7 +130,7 @@ class _Schema:
         self.irreflexive = typed(OWL.IrreflexiveProperty)
         self.asymmetric = typed(OWL.AsymmetricProperty)
         self.chains: list[tuple[Node, list[Node]]] = [
-            (p, list(Collection(closed, head)))  # type: ignore[arg-type]
+            (p, list(Collection(closed, head)))
             for p, head in closed.subject_objects(OWL.propertyChainAxiom)]
         self.disjoint: set[tuple[Node, Node]] = set(closed.subject_objects(OWL.disjointWith))
         for node in closed.subjects(RDF.type, OWL.AllDisjointClasses):
@@ -189,7 +190,53 @@ def closure(asserted: Graph, ontology: Graph) -> Graph:
         if collecting:
             gc.enable()
     LAST_PATH[0] = "fast"
-    return Graph(store=_TripleList(new + schema.inferred), bind_namespaces="none")
+    # nothing returned is asserted: `new` excludes the inputs, and so does this
+    schema_part = [t for t in schema.inferred if t not in asserted]
+    return Graph(store=_TripleList(new + schema_part), bind_namespaces="none")
+
+
+def inferred(asserted: Graph, ontology: Graph, *,
+             dropped: Counter[str] | None = None) -> Graph:
+    """Exactly what ``infer(asserted, ontology, semantics="owlrl-fast")`` returns, without its
+    generic post-processing.
+
+    :func:`~alliance_kg.knowledge.reason.infer` takes any closure and filters it triple by
+    triple: membership in ``asserted`` and ``ontology``, the noise rules, one ``Graph.add``
+    each. On the compiled path this module already knows which triples are new, and only
+    triples with a literal or blank node, a vocabulary term, or a hierarchy/domain/range
+    predicate can be noise, so the filter runs on those alone. At 10^6 asserted triples that
+    generic pass took longer than the closure itself (docs/BENCHMARKS.md).
+    """
+    from .load import quiet_literals
+    from .reason import LINK_PREDICATES, VOCABULARIES, noise_reason
+
+    with quiet_literals():
+        work = closure(asserted, ontology)
+    check_consistency(work)
+    out = Graph(bind_namespaces="none")
+    bind_prefixes(out)
+    suspicious = LINK_PREDICATES | {RDFS.domain, RDFS.range}
+    data_bnodes: set[Node] | None = None
+    fast = LAST_PATH[0] == "fast"
+    kept: list[Triple] = []
+    for t in work:
+        s, p, o = t
+        if not fast and (t in asserted or t in ontology):
+            continue
+        if (type(s) is URIRef and not str(s).startswith(VOCABULARIES) and p not in suspicious
+                and not isinstance(o, BNode)
+                and not (p == RDF.type and str(o).startswith(VOCABULARIES))):
+            kept.append(t)  # none of the noise rules can apply
+            continue
+        if data_bnodes is None:
+            data_bnodes = {n for x in asserted for n in (x[0], x[2]) if isinstance(n, BNode)}
+        reason = noise_reason(t, data_bnodes)
+        if reason is None:
+            kept.append(t)
+        elif dropped is not None:
+            dropped[reason] += 1
+    out.addN((s, p, o, out) for s, p, o in kept)
+    return out
 
 
 class _TripleList(Store):
@@ -208,7 +255,7 @@ class _TripleList(Store):
     def __len__(self, context: object = None) -> int:
         return len(self._triples)
 
-    def triples(self, triple_pattern: tuple[Node | None, Node | None, Node | None],  # type: ignore[override]
+    def triples(self, triple_pattern: tuple[Node | None, Node | None, Node | None],
                 context: object = None) -> Iterator[tuple[Triple, Iterator[None]]]:
         s, p, o = triple_pattern
         candidates: list[Triple] = self._triples
@@ -237,11 +284,12 @@ def _instance_closure(asserted: Graph, ontology: Graph, schema: _Schema) -> list
 
     facts: set[tuple[int, int, int]] = set()
     for graph in (asserted, ontology):
-        for s, p, o in graph:
-            if graph is asserted and (_is_schema_triple(p, o) or p in _UNSUPPORTED):
-                raise _Fallback(f"the data states {compact(p)} {compact(o)}"
-                                if p == RDF.type else f"the data uses {compact(p)}")
-            facts.add((code(s), code(p), code(o)))
+        for subject, predicate, obj in graph:
+            if graph is asserted and (_is_schema_triple(predicate, obj)
+                                      or predicate in _UNSUPPORTED):
+                raise _Fallback(f"the data states {compact(predicate)} {compact(obj)}"
+                                if predicate == RDF.type else f"the data uses {compact(predicate)}")
+            facts.add((code(subject), code(predicate), code(obj)))
     given = set(facts)
     type_id = code(RDF.type)
 
@@ -320,10 +368,10 @@ def _instance_closure(asserted: Graph, ontology: Graph, schema: _Schema) -> list
             types.add((s, d))
     facts.update((s, type_id, c) for s, c in types)
     _check_clashes(facts, types, schema, ids, terms)
-    for s, c in types:
+    for si, c in types:
         node = terms[c]
         if (isinstance(node, URIRef) and str(node).startswith((_OWL, _RDFS))
-                and node not in _HARMLESS_TYPES and (s, type_id, c) not in given):
+                and node not in _HARMLESS_TYPES and (si, type_id, c) not in given):
             raise _Fallback(f"the data is entailed to be a {compact(node)}")
     return [(terms[s], terms[p], terms[o]) for s, p, o in facts - given if not literal[s]]
 
@@ -406,7 +454,7 @@ def general_closure(asserted: Graph, ontology: Graph) -> Graph:
                                    datatype_axioms=False).expand(work)
         _raise_if_inconsistent(work)
         return work
-    chains = [(prop, list(Collection(ontology, head)))  # type: ignore[arg-type]
+    chains = [(prop, list(Collection(ontology, head)))
               for prop, head in ontology.subject_objects(OWL.propertyChainAxiom)]
     while True:
         before = len(work)

@@ -9,8 +9,10 @@ answer, the formats we can produce in order of preference (the first one is what
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from ..errors import ErrorKind, KGError
 from ..formats import BY_KEY, Format, Kind, by_media_type
@@ -107,6 +109,30 @@ def choose(
     if best is None:
         raise not_acceptable(candidates, what)
     return next(fmt for mt, fmt in pairs if mt == best)
+
+
+@lru_cache(maxsize=1024)
+def _choose_cached(accept_header: str, candidates: tuple[Format, ...],
+                   format_params: tuple[str, ...], what: str) -> Format | tuple[ErrorKind, str]:
+    try:
+        return choose(parse_accept_header(accept_header, MIMEAccept), candidates, format_params,
+                      what=what)
+    except KGError as exc:
+        return exc.kind, exc.message
+
+
+def choose_for_header(accept_header: str, candidates: Sequence[Format],
+                      format_params: Sequence[str] = (), *, what: str = "this resource") -> Format:
+    """:func:`choose` for a raw ``Accept`` header, remembered per distinct request.
+
+    Clients send few distinct ``Accept`` headers, and werkzeug's ``best_match`` cost a quarter
+    of the CPU time of a small query (it ran once per query form, for the query executor): the
+    measured hot path of the endpoint benchmark (docs/BENCHMARKS.md).
+    """
+    found = _choose_cached(accept_header, tuple(candidates), tuple(format_params), what)
+    if isinstance(found, tuple):
+        raise KGError(*found)
+    return found
 
 
 def content_type(fmt: Format) -> str:

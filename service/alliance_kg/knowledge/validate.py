@@ -177,9 +177,15 @@ class ValidationReport:
             failing = [r for r in results if r.fails]
             advice = [r for r in results if not r.fails]
             if failing:
+                # CI annotators (GitLab, dorny/test-reporter, action-junit-report) point at the
+                # testcase's ``file``: the file of the first violation; the text lists them all
+                first = failing[0]
+                if first.files:
+                    case.set("file", first.files[0])
+                where = f"{first.files[0]}: " if first.files else ""
                 fail = ET.SubElement(case, "failure", type="sh:Violation",
-                                     message=f"{_plural(len(failing), 'violation')}: "
-                                             f"{failing[0].message}")
+                                     message=f"{_plural(len(failing), 'violation')}: {where}"
+                                             f"{compact(first.focus_node)}: {first.message}")
                 fail.text = "\n".join(r.to_text() for r in failing)
             if advice:
                 out = ET.SubElement(case, "system-out")

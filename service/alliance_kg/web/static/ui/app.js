@@ -132,6 +132,35 @@
     Yasqe.defaults.prefixCcApi = null;
   }
 
+  /** Declare our prefixes a query uses without declaring them (pasted or typed queries):
+   * the server pre-declares them anyway, but the editor would mark them as errors. */
+  function declareKnownPrefixes(yasqe, prefixes) {
+    var declared = yasqe.getPrefixesFromQuery();
+    var body = yasqe.getValue().replace(/<[^>\s]*>/g, " ").replace(/#[^\n]*/g, " ")
+      .replace(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, " ");
+    var missing = {}, any = false;
+    Object.keys(prefixes).forEach(function (p) {
+      if (declared[p] === undefined &&
+          new RegExp("(^|[^\\w:-])" + p + ":[A-Za-z0-9_]").test(body)) {
+        missing[p] = prefixes[p];
+        any = true;
+      }
+    });
+    if (any) yasqe.addPrefixes(missing);
+  }
+
+  function watchPrefixes(tab, prefixes) {
+    var yasqe = tab && tab.getYasqe();
+    if (!yasqe || yasqe.akgWatching) return;
+    yasqe.akgWatching = true;
+    var timer = null;
+    yasqe.on("change", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { declareKnownPrefixes(yasqe, prefixes); }, 300);
+    });
+    declareKnownPrefixes(yasqe, prefixes);
+  }
+
   function graphForm(text) {
     var body = text.replace(/#[^\n]*/g, " ").replace(/PREFIX\s+\S*\s*<[^>]*>/gi, " ")
       .replace(/BASE\s*<[^>]*>/gi, " ");
@@ -256,7 +285,11 @@
       updateDownloads(tab);
       root.dataset.lastResponse = String(Date.now());
     });
-    yasgui.on("tabSelect", function (instance, id) { updateDownloads(yasgui.getTab(id)); });
+    yasgui.on("tabSelect", function (instance, id) {
+      updateDownloads(yasgui.getTab(id));
+      setTimeout(function () { watchPrefixes(yasgui.getTab(id), prefixes); }, 0);
+    });
+    watchPrefixes(yasgui.getTab(), prefixes);
     yasgui.on("tabChange", function (instance, tab) { updateDownloads(tab); });
     updateDownloads(yasgui.getTab());
     renderExamples(examples, yasgui);

@@ -22,7 +22,11 @@ resets it in :meth:`~alliance_kg.store.base.Store.after_fork`.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
+import os
+import signal
 import threading
 import weakref
 from collections.abc import Callable, Sequence
@@ -75,10 +79,35 @@ def _answer(store: Store, request: tuple[Any, ...]) -> tuple[Any, ...]:
                 None, None, None)
 
 
-def _worker_main(conn: Connection, store: Store) -> None:
+#: seconds an idle worker waits for a request before it checks that its server still lives
+_PARENT_CHECK_SECONDS = 1.0
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to SIGKILL this worker when the server dies (PR_SET_PDEATHSIG).
+
+    A server stopped by a signal runs no exit handlers, so multiprocessing never reaps its
+    daemon workers; an orphaned worker would keep the inherited listening socket (the port
+    stays taken) and the store's files open. Elsewhere the idle loop's parent check does it.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the server died before prctl took effect
+        os._exit(0)
+
+
+def _worker_main(conn: Connection, store: Store, parent: int) -> None:
+    _die_with_parent(parent)
     store.after_fork()
     while True:
         try:
+            if not conn.poll(_PARENT_CHECK_SECONDS):
+                if os.getppid() != parent:
+                    return
+                continue
             request = conn.recv()
         except (EOFError, OSError):
             return
@@ -91,7 +120,8 @@ class _Worker:
         self.conn, child = ctx.Pipe(duplex=True)
         with store.fork_lock:  # never fork in the middle of a write
             self.version = store.version
-            self.proc = ctx.Process(target=_worker_main, args=(child, store), daemon=True)
+            self.proc = ctx.Process(target=_worker_main, args=(child, store, os.getpid()),
+                                    daemon=True)
             self.proc.start()
         child.close()
 

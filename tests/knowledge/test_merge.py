@@ -27,10 +27,13 @@ from alliance_kg.knowledge.load import load_files
 from alliance_kg.knowledge.merge import (
     SPDX,
     MergeReport,
+    Ours,
     add_merged,
+    analyse,
     drop,
     merge,
     read_merged,
+    read_source,
     source_graph,
 )
 from alliance_kg.knowledge.query import run_query
@@ -205,21 +208,45 @@ def test_bad_graph_names_and_missing_files_are_bad_input(built: rdflib.Dataset,
     assert not target.exists()
 
 
-def test_drop_removes_a_source_and_its_catalogue_entry(
+def test_drop_removes_a_source_and_its_catalogue_entry_and_joins_the_rest_again(
         built: rdflib.Dataset, three: tuple[MergeReport, Path], tmp_path: Path) -> None:
     target = tmp_path / "merged.nq"
     shutil.copy(three[1], target)
     wikidata = source_graph(str(WIKIDATA))
     assert answers(built, target, NATO_PARTNERS) == {str(AKR["united-states"])}
-    drop(target, wikidata)
+    assert answers(built, target, NATO_PARTNERS_JOINED) == {str(AKR["united-states"])}
+    report = drop(built, target, wikidata)
     graphs = read_merged(target)
-    assert wikidata not in graphs and str(JOINED) not in graphs
+    assert wikidata not in graphs
     assert (URIRef(wikidata), None, None) not in graphs[str(CATALOGUE)]
     assert source_graph(str(DBPEDIA)) in graphs
+    # the joined graph is computed again from the sources that remain: no Wikidata facts
+    assert str(JOINED) in graphs and str(JOINED) in report.graphs
     assert answers(built, target, NATO_PARTNERS) == set()
+    assert answers(built, target, NATO_PARTNERS_JOINED) == set()
+    assert {c.property for c in report.conflicts} == {"founding date", "required rank"}
     with pytest.raises(KGError) as err:
-        drop(target, wikidata)
+        drop(built, target, wikidata)
     assert err.value.kind is ErrorKind.NOT_FOUND
+    for reserved in (str(CATALOGUE), str(JOINED)):
+        with pytest.raises(KGError) as err:
+            drop(built, target, reserved)
+        assert err.value.kind is ErrorKind.NOT_FOUND
+
+
+def test_reasoning_from_our_inferred_graph_joins_exactly_what_reasoning_from_scratch_does(
+        built: rdflib.Dataset) -> None:
+    """The merge reasons from asserted + inferred + sources (faster); from asserted + sources
+    alone, what it adds beyond our inferred graph must be the same joined graph."""
+    ours = Ours.of(built)
+    sources = {source_graph(str(f)): read_source(f.read_bytes(), name=str(f)).content
+               for f in (WIKIDATA, DBPEDIA, RESEARCH)}
+    no_shapes = rdflib.Graph()
+    fast = analyse(Ours(ours.asserted, ours.inferred, ours.ontology, no_shapes), sources)
+    scratch = analyse(Ours(ours.asserted, rdflib.Graph(), ours.ontology, no_shapes), sources)
+    expected = {t for t in scratch.joined_graph if t not in ours.inferred}
+    assert set(fast.joined_graph) == expected
+    assert len(expected) > 50  # the sources, rewritten, and what the reasoner adds to them
 
 
 def test_the_merged_file_loads_as_nquads(three: tuple[MergeReport, Path]) -> None:

@@ -16,7 +16,8 @@ def test_build_writes_the_dataset_and_prints_counts(cli: Run, repo: Path) -> Non
     lines = done.stdout.splitlines()
     assert "  akgraph:asserted           19 triples" in lines
     assert any(line.strip().startswith("akr:sentence-1") for line in lines)
-    assert lines[-1] == "wrote dist/alliance-kg.trig"
+    # the last lines say what was written: the dataset, then the ontology documentation
+    assert lines[-2:] == ["wrote dist/alliance-kg.trig", "wrote dist/ontology.html"]
     assert done.stderr == ""  # no progress chatter when standard error is not a terminal
 
     first = out.read_bytes()

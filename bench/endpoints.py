@@ -45,6 +45,8 @@ BIN = Path(sys.executable).parent
 ASSERTED = "https://w3id.org/alliance-kg/graph/asserted"
 INFERRED = "https://w3id.org/alliance-kg/graph/inferred"
 OURS = "alliance-kg (oxigraph)"
+#: the Python stack's floor (floor_app.py): a constant answer, so its answers are not compared
+FLOOR = "flask+waitress floor (constant answer)"
 
 
 def free_port() -> int:
@@ -155,6 +157,26 @@ def peer_dataset(built: Path, out: Path) -> None:
         ox.serialize(sorted(default, key=str) + quads, f, format=ox.RdfFormat.N_QUADS)
 
 
+def scaled_dataset(built: Path, extra_triples: int, out_dir: Path) -> Path:
+    """The built dataset plus ``extra_triples`` generated triples in the asserted graph, as
+    ``out_dir/alliance-kg.trig`` (newer than every source, so ``serve`` takes it as built)."""
+    import io
+
+    from alliance_kg.knowledge.generate import generate
+
+    text = io.StringIO()
+    generate(extra_triples, 1, text)
+    quads = list(ox.parse(path=str(built), format=ox.RdfFormat.TRIG))
+    graph = ox.NamedNode(ASSERTED)
+    quads += [ox.Quad(t.subject, t.predicate, t.object, graph)
+              for t in ox.parse(text.getvalue().encode(), format=ox.RdfFormat.N_TRIPLES)]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "alliance-kg.trig"
+    with path.open("wb") as f:
+        ox.serialize(quads, f, format=ox.RdfFormat.TRIG)
+    return path
+
+
 def answer_size(url: str, query: str) -> int:
     r = requests.post(url, data={"query": query},
                       headers={"Accept": "application/sparql-results+json"}, timeout=120)
@@ -167,7 +189,8 @@ def oxigraph_command() -> str | None:
     return shutil.which("oxigraph", path=str(BIN)) or shutil.which("oxigraph")
 
 
-def servers(work: Path, peer: Path, *, backends: bool = True) -> tuple[list[Server], list[str]]:
+def servers(work: Path, peer: Path, *, backends: bool = True,
+            dist_dir: Path | None = None) -> tuple[list[Server], list[str]]:
     """The servers to compare, and the names of peers that are not installed."""
     ours = str(BIN / "alliance-kg")
     oxigraph = oxigraph_command()
@@ -178,8 +201,11 @@ def servers(work: Path, peer: Path, *, backends: bool = True) -> tuple[list[Serv
     def serve(name: str, *args: str, env: dict[str, str] | None = None,
               backing: Server | None = None) -> None:
         p = free_port()
+        env = dict(env or {})
+        if dist_dir is not None:
+            env["ALLIANCE_KG_DIST_DIR"] = str(dist_dir)
         found.append(Server(name, [ours, "serve", "--port", str(p), *args],
-                            f"http://127.0.0.1:{p}/sparql", env=env or {}, backing=backing))
+                            f"http://127.0.0.1:{p}/sparql", env=env, backing=backing))
 
     serve(OURS)
     if backends:
@@ -195,6 +221,10 @@ def servers(work: Path, peer: Path, *, backends: bool = True) -> tuple[list[Serv
                 "ALLIANCE_KG_REMOTE_QUERY_URL": base + "/query",
                 "ALLIANCE_KG_REMOTE_UPDATE_URL": base + "/update",
                 "ALLIANCE_KG_REMOTE_GSP_URL": base + "/store"})
+    if backends:
+        p = free_port()
+        found.append(Server(FLOOR, [sys.executable, str(Path(__file__).with_name("floor_app.py")),
+                                    str(p)], f"http://127.0.0.1:{p}/sparql"))
     if rdflib_endpoint:
         p = free_port()
         found.append(Server("rdflib-endpoint", [rdflib_endpoint, "serve", "--host", "127.0.0.1",
@@ -213,15 +243,21 @@ def servers(work: Path, peer: Path, *, backends: bool = True) -> tuple[list[Serv
 
 
 def measure(clients: list[int], seconds: float, *, backends: bool = True,
-            say: object = print) -> dict[str, object]:
+            extra_triples: int = 0, say: object = print) -> dict[str, object]:
+    """Every server on the built dataset (plus ``extra_triples`` generated ones, if any)."""
     built = ROOT / "dist" / "alliance-kg.trig"
-    if not built.exists():
-        subprocess.run([str(BIN / "alliance-kg"), "build"], cwd=ROOT, check=True)
+    subprocess.run([str(BIN / "alliance-kg"), "build"], cwd=ROOT, check=True,
+                   capture_output=True)
     queries = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "queries").glob("*.rq"))]
     work = Path(tempfile.mkdtemp(prefix="akg-bench-"))
+    dist_dir = None
+    if extra_triples:
+        dist_dir = work / "dist"
+        built = scaled_dataset(built, extra_triples, dist_dir)
+    dataset_quads = sum(1 for _ in ox.parse(path=str(built), format=ox.RdfFormat.TRIG))
     peer = work / "peer.nq"
     peer_dataset(built, peer)
-    found, missing = servers(work, peer, backends=backends)
+    found, missing = servers(work, peer, backends=backends, dist_dir=dist_dir)
     results: dict[str, object] = {}
     reference: list[int] | None = None
     try:
@@ -236,9 +272,12 @@ def measure(clients: list[int], seconds: float, *, backends: bool = True,
                 continue
             try:
                 sizes = [answer_size(server.url, q) for q in queries]
-                reference = reference or sizes
-                entry["same_answers"] = sizes == reference
-                if sizes != reference:
+                if server.name == FLOOR:
+                    entry["same_answers"] = None
+                else:
+                    reference = reference or sizes
+                    entry["same_answers"] = sizes == reference
+                if entry["same_answers"] is False and reference is not None:
                     entry["differing_queries"] = [i + 1 for i, (a, b)
                                                   in enumerate(zip(sizes, reference, strict=True))
                                                   if a != b]
@@ -250,8 +289,9 @@ def measure(clients: list[int], seconds: float, *, backends: bool = True,
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return {"queries": len(queries), "clients": clients, "seconds": seconds,
+            "extra_triples": extra_triples,
             "servers": results, "missing": missing,
-            "dataset_quads": sum(1 for _ in ox.parse(path=str(built), format=ox.RdfFormat.TRIG))}
+            "dataset_quads": dataset_quads}
 
 
 def main() -> None:

@@ -35,11 +35,14 @@ def test_quick_load_and_reasoning_write_json_and_markdown(tmp_path: Path) -> Non
     assert machine["cores"] >= 1 and machine["memory_gib"] > 0 and machine["cpu"]
     assert machine["versions"]["rdflib"] and machine["versions"]["pyoxigraph"]
     load = results["load"]["300"]
+    counts = set()
     for backend in ("memory", "oxigraph", "rdflib", "pyoxigraph"):
         entry = load[backend]
         assert entry["seconds"] > 0, (backend, entry)
-        assert abs(entry["triples"] - 300) <= 30, (backend, entry)
         assert entry["peak_rss_mib"] >= entry["base_rss_mib"] > 0
+        counts.add(entry["triples"])
+    # every backend loaded the same generated file (the generator ends on a whole unit)
+    assert len(counts) == 1 and 300 <= counts.pop() <= 400
     row = results["reasoning"]["300"]
     assert row["owlrl"]["inferred"] > 0
     assert row["owlrl-fast"]["path"] == "fast"
@@ -65,7 +68,7 @@ def test_quick_run_of_every_part_with_the_peers(tmp_path: Path) -> None:
     servers = results["endpoints"]["servers"]
     assert "alliance-kg (oxigraph)" in servers
     for name, entry in servers.items():
-        assert entry.get("same_answers") is True, (name, entry)
+        assert entry.get("same_answers") is (None if "floor" in name else True), (name, entry)
         assert [run["clients"] for run in entry["runs"]] == [1, 2]
         for run in entry["runs"]:
             assert run["requests"] > 0 and run["errors"] == 0, (name, run)

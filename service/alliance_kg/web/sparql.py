@@ -135,7 +135,7 @@ def dataset_for(p: params.Params, query: str) -> tuple[list[GraphName] | None, l
 
 def check_services(text: str) -> None:
     """Every ``SERVICE`` endpoint must pass the SSRF guard (allowlist, no private address)."""
-    netguard.check_all(sparqltext.service_iris(text), state().settings, what="SERVICE")
+    netguard.check_all(list(_analysed(text)[0]), state().settings, what="SERVICE")
 
 
 def run_query(p: params.Params, query: str) -> Response:

@@ -20,7 +20,7 @@ import click
 
 from .config import Settings
 from .errors import ErrorKind, KGError
-from .formats import BY_KEY, FORMATS, Kind
+from .formats import BY_KEY, FORMATS, Kind, by_path
 from .knowledge import ontodoc
 from .knowledge.build import build_dataset, ensure_built, is_stale, write_dataset
 from .knowledge.load import load_files, repo_sources
@@ -268,39 +268,96 @@ def _default_query_format(form: str | None, output: Path | None) -> str:
               help="Merge nothing and exit 1 when the union has conflicts or violates the shapes.")
 @click.option("--drop", "drop_graph", default=None,
               help="Remove the merged source with this graph IRI instead of merging.")
+@click.option("--service", "service_url", default=None, metavar="URL",
+              help="Merge into (or --drop from) the running service at URL (its /merge "
+                   "endpoint) instead of dist/alliance-kg.merged.nq.")
+@click.option("--token-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File holding the write token for --service (default: ALLIANCE_KG_TOKEN).")
 @ROOT_OPTION
 def merge(sources: tuple[str, ...], graph: str | None, input_format: str | None,
-          report_format: str, strict: bool, drop_graph: str | None, root: Path | None) -> None:
+          report_format: str, strict: bool, drop_graph: str | None, service_url: str | None,
+          token_file: Path | None, root: Path | None) -> None:
     """Merge external RDF SOURCES (files, '-' for standard input; .gz too) with the dataset.
 
     Each source goes into its own named graph (re-merging replaces it), with its provenance in
     akgraph:catalogue; the union is joined through the alignment links, reasoned over and
     validated, and the report lists new entities, joined entities and conflicts. Merged sources
-    live in dist/alliance-kg.merged.nq, which `query` and `serve` load with the dataset.
+    live in dist/alliance-kg.merged.nq, which `query` and `serve` load with the dataset; with
+    --service URL they go into that running service's store instead (one SOURCE per call).
     Without SOURCES, joins and checks what is already merged. Exit 0 merged, 1 --strict found
-    conflicts or violations (or the union contradicts the ontology), 2 bad input (file:line:col).
+    conflicts or violations (or the union contradicts the ontology), 2 bad input (file:line:col),
+    3 the service cannot be reached (or refused the token).
     """
+    if drop_graph is not None and sources:
+        raise click.UsageError("give SOURCES or --drop, not both")
     settings = _settings(root)
+    if service_url is not None:
+        _merge_into_service(service_url, sources, graph, input_format, report_format, strict,
+                            drop_graph, token_file, settings)
+        return
     target = merged_path(settings.dataset_path)
     say = progress()
     try:
-        if drop_graph is not None:
-            if sources:
-                raise click.UsageError("give SOURCES or --drop, not both")
-            drop(target, drop_graph)
-            click.echo(f"alliance-kg: dropped <{drop_graph}>", err=True)
-            return
         path = ensure_built(settings, progress=say)
-        report = merge_sources(load_files([path]), target, list(sources), graph=graph,
-                               fmt=BY_KEY[input_format] if input_format else None,
-                               strict=strict, progress=say)
+        if drop_graph is not None:
+            report = drop(load_files([path]), target, drop_graph, progress=say)
+            click.echo(f"alliance-kg: dropped <{drop_graph}>", err=True)
+        else:
+            report = merge_sources(load_files([path]), target, list(sources), graph=graph,
+                                   fmt=BY_KEY[input_format] if input_format else None,
+                                   strict=strict, progress=say)
     except KGError as err:
         if err.detail and err.kind is ErrorKind.CONFLICT:
             click.echo(err.detail, err=True, nl=False)
         fail(err)
     _write(report.render(report_format).encode("utf-8"), None)
-    click.echo(f"alliance-kg: {len(report.sources)} source(s) merged into {_display(target)}; "
-               f"{len(report.conflicts)} conflict(s)", err=True)
+    if drop_graph is None:
+        click.echo(f"alliance-kg: {len(report.sources)} source(s) merged into "
+                   f"{_display(target)}; {len(report.conflicts)} conflict(s)", err=True)
+
+
+def _merge_into_service(url: str, sources: tuple[str, ...], graph: str | None,
+                        input_format: str | None, report_format: str, strict: bool,
+                        drop_graph: str | None, token_file: Path | None,
+                        settings: Settings) -> None:
+    """``merge --service``: send the bytes, print the service's report; errors come back as
+    the ``KGError`` the service raised, so exit codes are those of a local merge."""
+    from .knowledge.merge import read_bytes
+    from .web.merge import send
+
+    if drop_graph is None and len(sources) != 1:
+        raise click.UsageError("--service merges one SOURCE per call (each is one atomic "
+                               f"merge on the service); {len(sources)} given")
+    try:
+        token = settings.token
+        if token_file is not None:
+            try:
+                token = token_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise KGError(ErrorKind.BAD_INPUT, f"cannot read: {exc.strerror or exc}",
+                              file=str(token_file)) from None
+        if drop_graph is not None:
+            answer = send(url, data=None, graph=drop_graph, report=report_format, token=token)
+        else:
+            name = sources[0]
+            if name == "-" and (graph is None or input_format is None):
+                raise KGError(ErrorKind.BAD_INPUT, "standard input needs --graph IRI and "
+                              "--format", file="<stdin>")
+            fmt = BY_KEY[input_format] if input_format else by_path(name)
+            if fmt is None:
+                raise KGError(ErrorKind.BAD_INPUT, "cannot tell the RDF format from the file "
+                              "name; give --format", file=name)
+            answer = send(url, data=read_bytes(name), graph=graph,
+                          source="<stdin>" if name == "-" else name, fmt=fmt, strict=strict,
+                          report=report_format, token=token)
+    except KGError as err:
+        if err.detail and err.kind is ErrorKind.CONFLICT:
+            click.echo(err.detail, err=True, nl=False)
+        fail(err)
+    _write(answer.body.encode("utf-8"), None)
+    done = f"dropped <{drop_graph}>" if drop_graph is not None else \
+        f"merged {sources[0]} ({'new' if answer.status == 201 else 'replaced'})"
+    click.echo(f"alliance-kg: {done} on {url}", err=True)
 
 
 # -- generate ------------------------------------------------------------------------------------

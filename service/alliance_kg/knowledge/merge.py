@@ -291,7 +291,7 @@ def combine(ours: Ours, merged_graphs: dict[str, Graph], incoming: Sequence[Sour
     for gone_node in set(catalogue.subjects(RDF.type, VOID.Dataset)) - {URIRef(g) for g in graphs}:
         _forget(catalogue, gone_node)
 
-    report = analyse(ours, graphs, records, progress=progress)
+    report = analyse(ours, graphs, records, catalogue=catalogue, progress=progress)
     if strict and (report.conflicts or not report.conforms):
         raise MergeRefused(ErrorKind.CONFLICT, "nothing merged (--strict): "
                            f"{len(report.conflicts)} conflict(s); shapes: "
@@ -449,8 +449,10 @@ def _forget(catalogue: Graph, g: Node) -> None:
 
 
 def analyse(ours: Ours, graphs: dict[str, Graph], records: Sequence[SourceRecord] = (), *,
-            progress: Progress | None = None) -> MergeReport:
+            catalogue: Graph | None = None, progress: Progress | None = None) -> MergeReport:
     """Join merged source ``graphs`` with ``ours``: the report, and its joined graph.
+
+    ``records`` are this merge's sources; ``catalogue`` says where earlier ones came from.
 
     Reasoning starts from asserted + inferred + the smushed sources rather than asserted +
     sources: OWL 2 RL closure is monotone and idempotent and ``inferred`` is already in the
@@ -479,7 +481,8 @@ def analyse(ours: Ours, graphs: dict[str, Graph], records: Sequence[SourceRecord
                 report.new_entities.append((str(s), g))
 
     report.conflicts = _conflicts(ontology, [(OURS, ours_union)] + [
-        (_label(g, records), content) for g, content in sorted(smushed.items())], canon)
+        (_label(g, records, catalogue), content) for g, content in sorted(smushed.items())],
+        canon)
 
     joined = Graph(bind_namespaces="none")
     bind_prefixes(joined)
@@ -497,10 +500,15 @@ def analyse(ours: Ours, graphs: dict[str, Graph], records: Sequence[SourceRecord
     return report
 
 
-def _label(graph: str, records: Sequence[SourceRecord]) -> str:
+def _label(graph: str, records: Sequence[SourceRecord], catalogue: Graph | None) -> str:
+    """A source as reports name it: its graph and where it came from (this merge's record, or
+    the catalogue's ``dcterms:source`` for a source merged earlier)."""
     for r in records:
         if r.graph == graph:
             return f"{compact(URIRef(graph))} ({r.source})"
+    came_from = catalogue.value(URIRef(graph), DCTERMS.source) if catalogue is not None else None
+    if came_from is not None:
+        return f"{compact(URIRef(graph))} ({came_from})"
     return compact(URIRef(graph))
 
 

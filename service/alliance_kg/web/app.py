@@ -1,9 +1,10 @@
 """The app factory: ``create_app(settings, store)`` wires the blueprints to one store.
 
 One blueprint per protocol (:mod:`.sparql` query + update, :mod:`.gsp` Graph Store Protocol,
-:mod:`.description` service description + VoID, :mod:`.health`, :mod:`.openapi`); errors go
-through :mod:`.errors`; CORS by flask-cors, gzip by flask-compress, access logs by
-:mod:`.logging` (WSGI middleware). The factory never starts a server: :mod:`.serve` does.
+:mod:`.description` service description + VoID, :mod:`.health`, :mod:`.openapi`,
+:mod:`.merge` merging into the running service); errors go through :mod:`.errors`; CORS by
+flask-cors, gzip by flask-compress, access logs by :mod:`.logging` (WSGI middleware).
+The factory never starts a server: :mod:`.serve` does.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from . import (
     headers,
     health,
     ldcontext,
+    merge,
     ontodoc,
     openapi,
     sparql,
@@ -63,6 +65,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
     app.extensions[EXTENSION] = AppState(settings=settings, store=store)
     for module in (sparql, gsp, description, health, openapi):
         app.register_blueprint(module.bp)
+    # merging an external source into the running service (knowledge/merge.py, as the CLI)
+    app.register_blueprint(merge.bp)
     # people's pages: the query UI at / and the ontology documentation at /ontology
     app.register_blueprint(ui.bp)
     app.register_blueprint(ontodoc.bp)

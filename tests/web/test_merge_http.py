@@ -7,6 +7,9 @@ report with its conflicts naming both sources. Also: re-merging replaces, a toke
 source's graph merges that source and nothing else, a read-only server refuses, bad input is a
 4xx with its position and leaves the store exactly as it was, and the command line reaches the
 same endpoint with the exit codes of a local merge.
+
+The numbered tests are one user's session on one server, in order: each starts from the state
+the previous one left (``pytest -k`` on one of them alone is not meaningful).
 """
 
 from __future__ import annotations
@@ -248,8 +251,9 @@ def test_6_bad_input_is_a_4xx_with_its_position_and_changes_nothing(srv: Server)
 
     r = send(bad)
     assert r.status_code == 400, r.text
-    assert (r.json()["line"], r.json()["column"]) == (3, r.json()["column"])
-    assert isinstance(r.json()["column"], int)
+    error = r.json()
+    assert error["error"] == "bad-input" and error["line"] == 3, error
+    assert isinstance(error["column"], int) and error["column"] > 1
     # gzip-compressed, with Content-Encoding or only by its magic bytes: same position
     r = requests.post(srv_url(srv), params={"graph": WIKIDATA_GRAPH}, data=gzip.compress(bad),
                       headers={**auth, "Content-Type": "text/turtle",

@@ -104,3 +104,31 @@ def test_bad_input_exits_2_with_file_line_column_and_changes_nothing(root: Path,
     assert stdin.returncode == 2 and "--graph" in stdin.stderr
     after = merged_file(root).read_bytes() if merged_file(root).exists() else None
     assert after == before
+
+
+def test_drop_removes_a_source_and_joins_the_rest_again(root: Path) -> None:
+    wikidata = "https://w3id.org/alliance-kg/graph/source/wikidata-excerpt"
+    if wikidata not in merged_file(root).read_text():  # when run alone
+        assert run_cli("merge", str(WIKIDATA), root=root).returncode == 0
+    done = run_cli("merge", "--drop", wikidata, "--report", "json", root=root)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == f"alliance-kg: dropped <{wikidata}>"
+    graphs = json.loads(done.stdout)["graphs"]
+    assert wikidata not in graphs
+    assert "https://w3id.org/alliance-kg/graph/joined" in graphs
+    assert wikidata not in merged_file(root).read_text()
+    after = run_cli("query", "--format", "csv", NATO_PARTNERS, root=root)
+    assert after.stdout.strip().splitlines() == ["partner"]
+    again = run_cli("merge", "--drop", wikidata, root=root)
+    assert again.returncode == 2 and "no merged source" in again.stderr
+
+
+def test_service_usage_errors_exit_2_before_sending_anything(root: Path) -> None:
+    # nothing listens on port 9 of 127.0.0.1: had anything been sent, the exit would be 3
+    both = run_cli("merge", str(WIKIDATA), str(DBPEDIA), "--service", "http://127.0.0.1:9",
+                   root=root)
+    assert both.returncode == 2 and "one SOURCE per call" in both.stderr
+    stdin = run_cli("merge", "-", "--service", "http://127.0.0.1:9", root=root, stdin="")
+    assert stdin.returncode == 2 and "--graph" in stdin.stderr
+    away = run_cli("merge", str(WIKIDATA), "--service", "http://127.0.0.1:9", root=root)
+    assert away.returncode == 3 and "cannot reach" in away.stderr

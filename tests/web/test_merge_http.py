@@ -277,6 +277,11 @@ def test_6_bad_input_is_a_4xx_with_its_position_and_changes_nothing(srv: Server)
     assert r.status_code == 400 and "own graphs" in r.text, r.text
     r = send(WIKIDATA.read_bytes(), graph="not an iri")
     assert r.status_code == 400, r.text
+    # a graph holding other data (here a sentence graph of ours) is not taken over
+    sentence = select(srv, """SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o }
+        FILTER(STRSTARTS(STR(?g), STR(akr:))) } LIMIT 1""")[0]["g"]
+    r = send(WIKIDATA.read_bytes(), graph=sentence)
+    assert r.status_code == 409 and "not a merged source" in r.text, r.text
     r = requests.post(srv_url(srv), data=WIKIDATA.read_bytes(), timeout=30,
                       headers={**auth, "Content-Type": "text/turtle"})
     assert r.status_code == 400 and "graph" in r.text, r.text

@@ -57,6 +57,7 @@ from ..namespaces import (
     ASSERTED,
     CATALOGUE,
     DBO,
+    DESCRIPTION,
     INFERRED,
     JOINED,
     ONTOLOGY,
@@ -97,7 +98,8 @@ FUNCTIONAL: dict[str, tuple[URIRef, ...]] = {
 SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
 WIKIBASE = rdflib.Namespace("http://wikiba.se/ontology#")
 #: the dataset's own graphs: never a source's graph
-RESERVED = frozenset(str(g) for g in (ASSERTED, INFERRED, ONTOLOGY, SHAPES, CATALOGUE, JOINED))
+RESERVED = frozenset(str(g) for g in (ASSERTED, INFERRED, ONTOLOGY, SHAPES, DESCRIPTION,
+                                      CATALOGUE, JOINED))
 _DATE = re.compile(r"^-?\d{4}(-\d{2}(-\d{2})?)?")
 
 
@@ -666,6 +668,26 @@ def read_store(store: ox.Store) -> tuple[Ours, dict[str, Graph]]:
         if isinstance(g, URIRef) and str(g) not in RESERVED:
             merged_graphs[str(g)] = graph(str(g))
     return ours, merged_graphs
+
+
+def merge_store(store: ox.Store, incoming: Sequence[Source] = (), *, drop: Sequence[str] = (),
+                strict: bool = False, progress: Progress | None = None) -> Outcome:
+    """:func:`combine` on the dataset in a pyoxigraph store, and its result written back.
+
+    A source may not take the graph of data that is not a merged source (a sentence graph, a
+    graph written through the Graph Store Protocol): ``KGError(CONFLICT)``, since replacing it
+    would silently delete data that no catalogue entry describes.
+    """
+    ours, merged_graphs = read_store(store)
+    for source in incoming:
+        g = source.record.graph
+        if g not in merged_graphs and any(True for _ in store.quads_for_pattern(
+                None, None, None, ox.NamedNode(g))):
+            raise KGError(ErrorKind.CONFLICT, f"<{g}> holds data that is not a merged source; "
+                          "merge into another graph (or delete that graph first)")
+    outcome = combine(ours, merged_graphs, incoming, drop=drop, strict=strict, progress=progress)
+    write_store(store, outcome)
+    return outcome
 
 
 def write_store(store: ox.Store, outcome: Outcome) -> None:

@@ -15,12 +15,14 @@ Both answer the merge report: JSON (the default) or ``text/plain`` by ``Accept``
 source graph's Graph Store URL in ``Location`` for a new source, 200 otherwise.
 
 **Atomicity.** A merge is one write of :func:`.writes.apply`: under the service's write lock,
-the library reads our graphs and the merged graphs from the scratch copy of the store, merges
-(:func:`~alliance_kg.knowledge.merge.combine`: joins, reasons, validates), writes the source
-graph, the catalogue and the joined graph into the scratch copy, and ``apply`` swaps exactly
-those graphs into the store in one ``store.replace_graphs`` call. A malformed body is refused
-(400, line and column) before anything is read from the store; an inconsistent union (422) or a
-strict refusal (409) is raised before the swap: either way the store is unchanged.
+:func:`~alliance_kg.knowledge.merge.merge_store` reads our graphs and the merged graphs from
+the scratch copy of the store, merges (:func:`~alliance_kg.knowledge.merge.combine`, as the
+command line: joins, reasons, validates), writes the source graph, the catalogue and the joined
+graph into the scratch copy, and ``apply`` swaps exactly those graphs into the store in one
+``store.replace_graphs`` call. A malformed body is refused (400, line and column) before
+anything is read from the store; an inconsistent union (422), a strict refusal (409) or a source
+that would take over a graph holding other data (409) is raised before the swap: either way the
+store is unchanged.
 
 **Who may merge.** Merging needs a write token (:func:`.auth.require_writer`: 403 on a read-only
 server, 401 without a valid token). A token scoped to some graphs (``ALLIANCE_KG_TOKENS_FILE``)
@@ -86,10 +88,7 @@ def merge_endpoint() -> Response:
     result: list[library.Outcome] = []
 
     def change(scratch: writes.Scratch) -> None:
-        ours, merged = library.read_store(scratch.ox)
-        outcome = library.combine(ours, merged, incoming, drop=drop, strict=strict)
-        library.write_store(scratch.ox, outcome)
-        result.append(outcome)
+        result.append(library.merge_store(scratch.ox, incoming, drop=drop, strict=strict))
 
     try:
         writes.apply(st, change, grant=None)

@@ -93,7 +93,7 @@ def merge_endpoint() -> Response:
     try:
         writes.apply(st, change, grant=None)
     except library.MergeRefused as err:
-        return _refused(err, report_type)
+        return _refused(err)
     report = result[0].report
     created = bool(report.sources) and not report.sources[0].replaced
     resp = _report_response(report, report_type, 201 if created else 200)
@@ -197,7 +197,7 @@ def _report_response(report: library.MergeReport, report_type: str, status: int)
     return Response(report.to_json(), status=status, mimetype="application/json")
 
 
-def _refused(err: library.MergeRefused, report_type: str) -> Response:
+def _refused(err: library.MergeRefused) -> Response:
     """409 (``--strict``): the usual error body, with the report that made the merge fail."""
     resp = error_response(err)
     report = err.report

@@ -322,7 +322,7 @@ def _merge_into_service(url: str, sources: tuple[str, ...], graph: str | None,
                         settings: Settings) -> None:
     """``merge --service``: send the bytes, print the service's report; errors come back as
     the ``KGError`` the service raised, so exit codes are those of a local merge."""
-    from .knowledge.merge import read_bytes
+    from .knowledge.load import read_bytes
     from .web.merge import send
 
     if drop_graph is None and len(sources) != 1:

@@ -64,7 +64,7 @@ def load_files(paths: Iterable[Path | str], *, fmt: Format | None = None) -> rdf
     bind_prefixes(ds)
     for path in paths:
         name = "<stdin>" if str(path) == STDIN else str(path)
-        data = _read(str(path))
+        data = read_bytes(str(path))
         file_fmt = fmt or by_path(name)
         if file_fmt is None:
             raise KGError(ErrorKind.BAD_INPUT,
@@ -134,7 +134,9 @@ def repo_sources(root: Path) -> dict[str, list[Path]]:
 # -- reading -------------------------------------------------------------------------------------
 
 
-def _read(name: str) -> bytes:
+def read_bytes(name: str) -> bytes:
+    """The bytes of a file named on the command line, ``-`` for standard input; a missing or
+    unreadable file is bad input that names the file."""
     if name == STDIN:
         return sys.stdin.buffer.read()
     try:

@@ -68,7 +68,7 @@ from ..namespaces import (
     WDT,
     bind_prefixes,
 )
-from .load import STDIN, load_files, ox_term, parse_bytes, quiet_literals
+from .load import STDIN, load_files, ox_term, parse_bytes, quiet_literals, read_bytes
 from .names import compact, plain
 from .reason import infer, merged
 from .validate import ValidationReport, validate
@@ -394,23 +394,6 @@ def read_source(data: bytes, *, name: str, graph: str | None = None, fmt: Format
                           sha256=sha256 or hashlib.sha256(data).hexdigest(),
                           format=source_fmt.key, merged_at=stamp or stamp_of())
     return Source(record, content)
-
-
-def read_bytes(name: str) -> bytes:
-    """The bytes of a file named on the command line, ``-`` for standard input."""
-    if name == STDIN:
-        import sys
-
-        return sys.stdin.buffer.read()
-    try:
-        return Path(name).read_bytes()
-    except FileNotFoundError:
-        raise KGError(ErrorKind.BAD_INPUT, "no such file", file=name) from None
-    except IsADirectoryError:
-        raise KGError(ErrorKind.BAD_INPUT, "is a directory, not a file", file=name) from None
-    except OSError as exc:
-        raise KGError(ErrorKind.BAD_INPUT, f"cannot read: {exc.strerror or exc}",
-                      file=name) from None
 
 
 def check_graph_iri(graph: str) -> None:

@@ -42,15 +42,19 @@ def _json(_: QueryForm) -> Format:
     return JSON_RESULTS
 
 
-def select(st: AppState, query: str, *,
-           default_graphs: Sequence[GraphName] | None = FACTS) -> list[Row]:
-    """The rows of a SELECT (our prefixes declared), each as {variable: term} for bound ones."""
-    text = _PROLOGUE + query
-    _, body = execute_query(st.store, text, choose_format=_json,
+def _run(st: AppState, query: str, default_graphs: Sequence[GraphName] | None) -> Result:
+    """Our own query through the executor (our prefixes declared), its JSON answer parsed."""
+    _, body = execute_query(st.store, _PROLOGUE + query, choose_format=_json,
                             default_graphs=list(default_graphs) if default_graphs else None,
                             named_graphs=None, base_iri=st.settings.public_base,
                             timeout=_timeout(st), limit=None)
-    result = Result.parse(io.BytesIO(body), format="json")
+    return Result.parse(io.BytesIO(body), format="json")
+
+
+def select(st: AppState, query: str, *,
+           default_graphs: Sequence[GraphName] | None = FACTS) -> list[Row]:
+    """The rows of a SELECT (our prefixes declared), each as {variable: term} for bound ones."""
+    result = _run(st, query, default_graphs)
     rows: list[Row] = []
     for binding in result.bindings:
         rows.append({str(k): v for k, v in binding.items()
@@ -61,10 +65,4 @@ def select(st: AppState, query: str, *,
 def ask(st: AppState, query: str, *,
         default_graphs: Sequence[GraphName] | None = FACTS) -> bool:
     """The answer of an ASK query."""
-    text = _PROLOGUE + query
-    _, body = execute_query(st.store, text, choose_format=_json,
-                            default_graphs=list(default_graphs) if default_graphs else None,
-                            named_graphs=None, base_iri=st.settings.public_base,
-                            timeout=_timeout(st), limit=None)
-    result = Result.parse(io.BytesIO(body), format="json")
-    return bool(result.askAnswer)
+    return bool(_run(st, query, default_graphs).askAnswer)

@@ -62,6 +62,10 @@ def free_port() -> int:
 
 
 
+#: seconds the server itself lets any request run (oxigraph serve --timeout-s)
+SERVER_TIMEOUT_S = 30
+
+
 def start_oxigraph(location: Path) -> OxigraphServer:
     """Start ``oxigraph serve`` on a free port with its data in ``location``; wait until up."""
     import time
@@ -69,7 +73,11 @@ def start_oxigraph(location: Path) -> OxigraphServer:
     port = free_port()
     with (location / "server.log").open("wb") as log:
         proc = subprocess.Popen([oxigraph_command(), "serve", "--location", str(location / "db"),
-                                 "--bind", f"127.0.0.1:{port}"],
+                                 "--bind", f"127.0.0.1:{port}",
+                                 # a query our remote backend gave up on (its HTTP timeout) goes
+                                 # on in the server; bound it there too, or a runaway query of
+                                 # a timeout test burns a core for the rest of the session
+                                 "--timeout-s", str(SERVER_TIMEOUT_S)],
                                 stdout=log, stderr=subprocess.STDOUT)
     server = OxigraphServer(f"http://127.0.0.1:{port}", proc)
     deadline = time.monotonic() + 30

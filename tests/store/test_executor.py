@@ -100,3 +100,21 @@ def test_writes_retire_workers_without_leaking_them(make: type[Store]) -> None:
     ours = [p for p in multiprocessing.active_children() if p.pid not in before]
     # at most the four workers of the last round are kept; every older one is gone
     assert len(ours) <= 4, [p.pid for p in ours]
+
+
+def test_a_stores_workers_end_with_the_store() -> None:
+    """Workers hold a snapshot of one store: once the store is gone they must go too, or every
+    store ever queried in a process (a test session, a merge) leaves processes behind that keep
+    inherited pipes open (a Playwright driver then never sees EOF, and hangs its owner)."""
+    import gc
+    import multiprocessing
+
+    before = {p.pid for p in multiprocessing.active_children()}
+    store = filled(OxigraphStore())
+    execute_query(store, "ASK { ?s ?p ?o }", choose_format=choose, timeout=5, limit=10)
+    ours = [p for p in multiprocessing.active_children() if p.pid not in before]
+    assert len(ours) == 1
+    del store
+    gc.collect()
+    ours[0].join(5)
+    assert not ours[0].is_alive()

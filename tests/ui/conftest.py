@@ -62,7 +62,10 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+# one browser per module, not per session: the Playwright driver ends when its stdin pipe
+# closes, and any process forked while it runs (a query worker of a store made in this
+# process) inherits that pipe; closing it right after the browser tests keeps it short
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is missing: `sudo apt-get install chromium` (./dev test "

@@ -166,6 +166,15 @@ class _Pool:
                 return
         worker.stop()
 
+    def close(self) -> None:
+        """Stop every idle worker: called when the pool's store is gone, whose snapshot they
+        hold (else each store ever queried would leave its workers, and the pipes and files
+        they inherited, behind until the process exits)."""
+        with self.lock:
+            idle, self.idle = self.idle, []
+        for worker in idle:
+            worker.stop()
+
 
 _POOLS: weakref.WeakKeyDictionary[Store, _Pool] = weakref.WeakKeyDictionary()
 _POOLS_LOCK = threading.Lock()
@@ -176,6 +185,7 @@ def _pool(store: Store) -> _Pool:
         pool = _POOLS.get(store)
         if pool is None:
             pool = _POOLS[store] = _Pool()
+            weakref.finalize(store, pool.close)
         return pool
 
 

@@ -133,7 +133,7 @@ def run(task: str, data: Path, extra: list[str]) -> dict[str, object]:
             import pyshacl
 
             conforms, _, _ = pyshacl.validate(merged([data_graph, ontology]),
-                                              shacl_graph=shapes, inference="none",
+                                              shacl_graph=merged([shapes]), inference="none",
                                               advanced=True, allow_warnings=True)
             out["conforms"] = bool(conforms)
         else:

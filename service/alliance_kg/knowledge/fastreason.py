@@ -30,9 +30,10 @@ disjointness, schema statements in the data, a functional or inverse-functional 
 values (which makes things ``owl:sameAs``), and a type in the OWL/RDFS vocabulary derived for
 data. :data:`LAST_PATH` says which path the last call took (for the benchmark and the tests).
 
-:func:`~alliance_kg.knowledge.reason.infer` with ``semantics="owlrl-fast"`` uses it and applies
-the same noise filter, so the served inferred graph is the same; ``tests/knowledge`` proves the
-two equal on the shipped data, on generated data and on inputs that take the general path.
+:func:`~alliance_kg.knowledge.reason.infer` with ``semantics="owlrl-fast"`` returns
+:func:`inferred`, which applies the same noise rules, so the served inferred graph is the same;
+``tests/knowledge`` proves the two equal on the shipped data, on generated data and on inputs
+that take the general path.
 """
 
 from __future__ import annotations
@@ -78,11 +79,6 @@ _UNSUPPORTED = frozenset({
 
 _LOCK = threading.Lock()
 _SCHEMA_CACHE: dict[frozenset[Triple], _Schema] = {}
-
-
-def available() -> bool:
-    """The compiled rules are pure Python; `reasonable` only speeds up the general path."""
-    return True
 
 
 class _Schema:
@@ -197,10 +193,10 @@ def closure(asserted: Graph, ontology: Graph) -> Graph:
 
 def inferred(asserted: Graph, ontology: Graph, *,
              dropped: Counter[str] | None = None) -> Graph:
-    """Exactly what ``infer(asserted, ontology, semantics="owlrl-fast")`` returns, without its
-    generic post-processing.
+    """The inferred graph of ``infer(asserted, ontology, semantics="owlrl-fast")`` (which
+    returns this), i.e. owlrl's, without the generic post-processing of other closures.
 
-    :func:`~alliance_kg.knowledge.reason.infer` takes any closure and filters it triple by
+    For owlrl's closure :func:`~alliance_kg.knowledge.reason.infer` filters triple by
     triple: membership in ``asserted`` and ``ontology``, the noise rules, one ``Graph.add``
     each. On the compiled path this module already knows which triples are new, and only
     triples with a literal or blank node, a vocabulary term, or a hierarchy/domain/range

@@ -37,7 +37,8 @@ Triple = tuple[Node, Node, Node]
 SEMANTICS: dict[str, type | None] = {
     "owlrl": owlrl.OWLRL_Semantics,
     "rdfs": owlrl.RDFS_Semantics,
-    #: the same entailments by the `reasonable` reasoner plus property chains (fastreason.py)
+    #: the same inferred graph by compiled rules (fastreason.py; `reasonable` or owlrl where
+    #: the rules do not reach)
     "owlrl-fast": None,
 }
 
@@ -106,7 +107,8 @@ def infer(
 ) -> Graph:
     """The useful triples the ontology entails from the asserted data (never the inputs).
 
-    ``semantics``: ``"owlrl"`` (OWL 2 RL, the default) or ``"rdfs"``. ``dropped``, if given, is
+    ``semantics``: ``"owlrl"`` (OWL 2 RL, the default), ``"owlrl-fast"`` (the same graph by
+    :mod:`.fastreason`, for large data) or ``"rdfs"``. ``dropped``, if given, is
     updated with how many closure triples each :data:`NOISE` rule removed (for reports/tests).
     The result is a set, so equal inputs give equal graphs. Raises ``KGError(INCONSISTENT)``.
     """
@@ -115,24 +117,21 @@ def infer(
                       f"unknown semantics {semantics!r} (one of: {', '.join(SEMANTICS)})")
     closure_class = SEMANTICS[semantics]
     if closure_class is None:
+        # fastreason already knows which closure triples are new and which can be noise, so
+        # it filters them itself: the generic pass below took 21 s at 10^6 triples, more than
+        # the closure (docs/BENCHMARKS.md). Same graph, proven in tests/knowledge.
         from . import fastreason
 
-        if not fastreason.available():
-            raise KGError(ErrorKind.BAD_INPUT, "owlrl-fast needs the `reasonable` package: "
-                                               "pip install 'alliance-kg[fast]'")
-        with quiet_literals():
-            work = fastreason.closure(asserted, ontology)
-        fastreason.check_consistency(work)
-    else:
-        work = Graph(bind_namespaces="none")
-        for t in asserted:
-            work.add(t)
-        for t in ontology:
-            work.add(t)
-        with _LOCK, quiet_literals():
-            owlrl.DeductiveClosure(closure_class, axiomatic_triples=False,
-                                   datatype_axioms=False).expand(work)
-        _raise_if_inconsistent(work)
+        return fastreason.inferred(asserted, ontology, dropped=dropped)
+    work = Graph(bind_namespaces="none")
+    for t in asserted:
+        work.add(t)
+    for t in ontology:
+        work.add(t)
+    with _LOCK, quiet_literals():
+        owlrl.DeductiveClosure(closure_class, axiomatic_triples=False,
+                               datatype_axioms=False).expand(work)
+    _raise_if_inconsistent(work)
 
     data_bnodes: set[Node] = {n for t in asserted for n in (t[0], t[2]) if isinstance(n, BNode)}
     inferred = Graph(bind_namespaces="none")

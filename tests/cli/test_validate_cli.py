@@ -47,6 +47,20 @@ def test_inconsistency_exits_1(cli: Run, repo: Path) -> None:
     done = cli("validate", str(bad))
     assert done.returncode == 1
     assert "contradicts the ontology" in done.stderr and "akr:Admiral" in done.stderr
+    # the clash names the file that describes the clashing resource, as a SHACL result does
+    assert done.stderr.startswith(f"alliance-kg: error: {bad}: ")
+
+
+def test_inconsistency_across_files_names_each_file(cli: Run, repo: Path) -> None:
+    """A pre-commit hook validates many files at once: a clash between two of them must say
+    which, and must not blame the ontology or a file that has no part in it."""
+    one = write(repo / "one.ttl", PREFIXES + "akr:Admiral a akg:State .\n")
+    write(repo / "two.ttl", PREFIXES + "akr:Admiral akg:commands akr:USFJ .\n")
+    other = write(repo / "other.ttl", PREFIXES + "akr:Elsewhere a akg:State .\n")
+    done = cli("validate", str(one), "two.ttl", str(other))
+    assert done.returncode == 1
+    assert f"(described in {one}, two.ttl)" in done.stderr
+    assert "other.ttl" not in done.stderr and "ontology" not in done.stderr.split("(")[-1]
 
 
 def test_malformed_file_exits_2_with_position(cli: Run, repo: Path) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -262,7 +263,11 @@ def validate(
     check_shapes(shapes, shape_origins or {})
     ontology = ontology if ontology is not None else Graph()
     if inference != "none":
-        data = merged([data, infer(data, ontology, semantics=inference)])
+        try:
+            inferred = infer(data, ontology, semantics=inference)
+        except KGError as exc:
+            raise _located(exc, origins or {}, data, ontology) from None
+        data = merged([data, inferred])
     # The ontology joins the data graph whole (pySHACL's ont_graph would copy only its axioms):
     # the QC shapes check the ontology's own documentation and metadata, and the data shapes
     # see the vocabularies' concepts and the class hierarchy. The copy is ours to give pySHACL
@@ -388,6 +393,30 @@ def _sparql_problems(shapes: Graph, origins: dict[Node, tuple[str, ...]]) -> lis
                     f"syntax error in its {compact(pred)} query at line {exc.lineno}, column "
                     f"{exc.col} of the query: {exc.msg}, found {exc.found or 'end of text'}")
     return problems
+
+
+def _located(err: KGError, origins: dict[Node, tuple[str, ...]], data: Graph,
+             ontology: Graph) -> KGError:
+    """A contradiction found by reasoning, naming the data files that describe the resources
+    it names (not the ontology's classes): a user running ``validate`` over many files (a
+    pre-commit hook) must see where to look, as every SHACL result already says."""
+    if err.kind is not ErrorKind.INCONSISTENT or err.file is not None:
+        return err
+    files: list[str] = []
+    for node, where in origins.items():
+        if not isinstance(node, URIRef) or not set(where) - set(files) \
+                or (node, None, None) not in data or (node, None, None) in ontology:
+            continue
+        for name in {str(node), compact(node)}:
+            if re.search(rf"(?<![\w/#:.-]){re.escape(name)}(?![\w/#-])", err.message):
+                files += [f for f in where if f not in files]
+                break
+    if not files:
+        return err
+    if len(files) == 1:
+        return KGError(err.kind, err.message, file=files[0], detail=err.detail)
+    return KGError(err.kind, f"{err.message}\n  (described in {', '.join(files)})",
+                   detail=err.detail)
 
 
 def _where(origins: dict[Node, tuple[str, ...]], node: Node) -> str:

@@ -11,27 +11,105 @@ when every operation succeeded, under a lock, so readers see the old or the new 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from typing import ClassVar
+from collections.abc import Generator, Iterator, Sequence
+from typing import Any, ClassVar
 
 import pyparsing
 import rdflib
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.sparql import prepareUpdate
+from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
-from rdflib.term import Node, URIRef
+from rdflib.store import Store as RdflibStore
+from rdflib.term import IdentifiedNode, Node, URIRef
 
 from ..config import Settings
 from ..errors import ErrorKind, KGError
 from ..formats import Format, Kind
 from ..knowledge.load import parse_bytes, quiet_literals
-from ..knowledge.query import parse_query, render, syntax_error
+from ..knowledge.query import render, syntax_error
 from ..namespaces import PREFIXES, bind_prefixes
 from .base import GraphName, QueryForm, QueryResult, Store
+from .prepared import PreparedQueries, parser_lock
 
 
 def _graph_id(graph: GraphName) -> Node:
     return DATASET_DEFAULT_GRAPH_ID if graph is None else URIRef(graph)
+
+
+_Pattern = tuple[Node | None, Node | None, Node | None]
+_Triple = tuple[Node, Node, Node]
+
+
+class _DatasetView(RdflibStore):
+    """The protocol's dataset over the store's own graphs, read-only, without copying them.
+
+    The default graph is the set union of ``default`` (e.g. ``akgraph:asserted`` +
+    ``akgraph:inferred``), each triple once; the named graphs are ``named``. Copying those
+    triples into a fresh rdflib Dataset for every query cost 55 ms on the shipped data and
+    2.8 s with 10^5 more triples (rdflib indexes each added triple): this store answers rdflib's
+    SPARQL engine from the store's graphs directly.
+    """
+
+    context_aware = True
+    graph_aware = True
+
+    def __init__(self, ds: rdflib.Dataset, default: list[Node],
+                 named: list[IdentifiedNode]) -> None:
+        super().__init__()
+        self._ds = ds
+        self._default = [ds.get_context(g) for g in default]  # type: ignore[arg-type]
+        self._named = {g: ds.get_context(g) for g in named}
+
+    def _sources(self, context: Any) -> list[rdflib.Graph]:
+        ident = getattr(context, "identifier", context)
+        if ident == DATASET_DEFAULT_GRAPH_ID:
+            return self._default
+        if ident is None:  # every graph (rdflib's meaning of "no context")
+            return [*self._default, *self._named.values()]
+        named = self._named.get(ident)
+        return [named] if named is not None else []
+
+    def triples(self, triple_pattern: _Pattern, context: Any = None
+                ) -> Iterator[tuple[_Triple, Iterator[Any]]]:
+        sources = self._sources(context)
+        for i, graph in enumerate(sources):
+            earlier = sources[:i]
+            for t in graph.triples(triple_pattern):
+                if not any(t in e for e in earlier):  # a set union: each triple once
+                    yield t, iter(())
+
+    def __len__(self, context: Any = None) -> int:
+        return sum(1 for _ in self.triples((None, None, None), context))
+
+    def contexts(self, triple: _Triple | None = None
+                 ) -> Generator[rdflib.Graph, None, None]:
+        idents: list[IdentifiedNode] = [DATASET_DEFAULT_GRAPH_ID, *self._named]
+        for ident in idents:
+            graph = rdflib.Graph(store=self, identifier=ident)
+            if triple is None or any(True for _ in self.triples(triple, graph)):
+                yield graph
+
+    def add_graph(self, graph: rdflib.Graph) -> None:
+        if graph.identifier != DATASET_DEFAULT_GRAPH_ID and graph.identifier not in self._named:
+            raise KGError(ErrorKind.BAD_INPUT, "a query cannot add graphs")
+
+    def namespaces(self) -> Iterator[tuple[str, URIRef]]:
+        return self._ds.store.namespaces()
+
+    def namespace(self, prefix: str) -> URIRef | None:
+        return self._ds.store.namespace(prefix)
+
+    def prefix(self, namespace: URIRef) -> str | None:
+        return self._ds.store.prefix(namespace)
+
+    def bind(self, prefix: str, namespace: URIRef, override: bool = True) -> None:
+        pass  # the store's own bindings (bind_prefixes) are the view's
+
+
+def _drop_dataset_clause(prepared: Query) -> None:
+    # the protocol's dataset replaces the query's FROM / FROM NAMED (SPARQL 1.1 Protocol)
+    prepared.algebra["datasetClause"] = None
 
 
 class MemoryResult(QueryResult):
@@ -57,6 +135,7 @@ class MemoryStore(Store):
         super().__init__()
         self.ds = self._new()
         self._lock = threading.RLock()
+        self._prepared = PreparedQueries()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MemoryStore:
@@ -65,6 +144,7 @@ class MemoryStore(Store):
     def after_fork(self) -> None:
         # another thread may have held the lock when the query process was forked
         self._lock = threading.RLock()
+        self._prepared.after_fork()
 
     @staticmethod
     def _new() -> rdflib.Dataset:
@@ -97,24 +177,19 @@ class MemoryStore(Store):
         """The protocol's dataset (default-graph-uri / named-graph-uri) as a dataset of its own."""
         if default_graphs is None and named_graphs is None:
             return self.ds
-        view = self._new()
-        for g in default_graphs if default_graphs is not None else [None]:
-            for t in self.ds.graph(_graph_id(g)):  # type: ignore[arg-type]
-                view.default_graph.add(t)
+        default = [_graph_id(g) for g in
+                   (default_graphs if default_graphs is not None else [None])]
         names = named_graphs if named_graphs is not None else self.graph_names()
-        for name in names:
-            target = view.graph(URIRef(name))
-            for t in self.ds.graph(URIRef(name)):
-                target.add(t)
-        return view
+        return rdflib.Dataset(store=_DatasetView(self.ds, default, [URIRef(n) for n in names]),
+                              default_union=False)
 
     def query(self, sparql: str, *, default_graphs: Sequence[GraphName] | None = None,
               named_graphs: Sequence[str] | None = None, base_iri: str | None = None
               ) -> QueryResult:
-        prepared = parse_query(sparql)
         if default_graphs is not None or named_graphs is not None:
-            # the protocol's dataset replaces the query's FROM / FROM NAMED (SPARQL 1.1 Protocol)
-            prepared.algebra["datasetClause"] = None
+            prepared = self._prepared.get(sparql, "protocol dataset", _drop_dataset_clause)
+        else:
+            prepared = self._prepared.get(sparql)
         with self._lock:
             target = self._view(default_graphs, named_graphs)
             try:
@@ -129,7 +204,8 @@ class MemoryStore(Store):
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         try:
-            prepared = prepareUpdate(sparql, initNs=PREFIXES, base=base_iri)
+            with parser_lock():  # rdflib's grammar is shared and not thread-safe
+                prepared = prepareUpdate(sparql, initNs=PREFIXES, base=base_iri)
         except pyparsing.ParseBaseException as exc:
             raise syntax_error(sparql, exc.lineno, exc.col, str(exc.msg)) from None
         except Exception as exc:

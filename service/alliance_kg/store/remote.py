@@ -5,7 +5,8 @@ their cluster. Everything goes through the SPARQL 1.1 Protocol (query and update
 no vendor API is assumed; the optional Graph Store endpoint is used only to upload data fast.
 
 * Queries are parsed locally first (rdflib's parser), so a syntax error is reported with line
-  and column before any request, and the query form is known without asking the server. Our
+  and column before any request, and the query form is known without asking the server. The
+  parsed form is remembered per query text (``store.prepared``): parsing was half of a request. Our
   prefixes (``akg:``, ``akr:`` …) are pre-declared by prepending them on one extra line.
 * Answers are fetched once in a canonical format (SPARQL JSON, N-Triples), counted against the
   result cap, and converted by pyoxigraph to what the client asked for.
@@ -18,7 +19,6 @@ no vendor API is assumed; the optional Graph Store endpoint is used only to uplo
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -28,20 +28,16 @@ import requests
 from ..config import Settings
 from ..errors import ErrorKind, KGError
 from ..formats import BY_KEY, Format, Kind
-from ..knowledge.query import parse_query
 from ..namespaces import PREFIXES
 from .base import GraphName, QueryForm, QueryResult, Store
 from .oxigraph import parse_quads, rdf_format, results_format
+from .prepared import PreparedQueries
 
 #: prepended to every request, on its own line, so server error positions shift by one line
 PROLOGUE = " ".join(f"PREFIX {p}: <{ns}>" for p, ns in PREFIXES.items()) + "\n"
 _FORMS: dict[str, QueryForm] = {"SelectQuery": "SELECT", "AskQuery": "ASK",
                                 "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
 _JSON, _NT = BY_KEY["json"], BY_KEY["ntriples"]
-#: queries of this store run in the request threads (``killable_in_thread``), and rdflib's
-#: parser (pyparsing, packrat cache) gives false syntax errors when used by several threads at
-#: once: found by the load test (bench/load.py), so parsing is serialised
-_PARSE_LOCK = threading.Lock()
 
 
 class RemoteResult(QueryResult):
@@ -75,6 +71,9 @@ class RemoteStore(Store):
         super().__init__()
         self.query_url, self.update_url, self.gsp_url = query_url, update_url, gsp_url
         self.timeout = timeout
+        #: queries of this store run in the request threads (``killable_in_thread``); rdflib's
+        #: parser is not thread-safe, so the cache parses under one process-wide lock
+        self._prepared = PreparedQueries()
         self.session = requests.Session()
         self.session.headers["User-Agent"] = "alliance-kg remote store"
         if token:
@@ -133,8 +132,7 @@ class RemoteStore(Store):
     def query(self, sparql: str, *, default_graphs: Sequence[GraphName] | None = None,
               named_graphs: Sequence[str] | None = None, base_iri: str | None = None
               ) -> QueryResult:
-        with _PARSE_LOCK:  # rdflib's pyparsing grammar is not thread-safe
-            prepared = parse_query(sparql)  # raises BAD_INPUT with line/column
+        prepared = self._prepared.get(sparql)  # raises BAD_INPUT with line/column
         form = _FORMS[prepared.algebra.name]
         params: list[tuple[str, str]] = []
         for g in default_graphs or []:

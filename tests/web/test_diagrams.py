@@ -20,6 +20,8 @@ JFHQ = AKR + "joint-force-headquarters-japan"
 USFJ = AKR + "united-states-forces-japan"
 JJOC = AKR + "japan-joint-operational-command"
 PERSONNEL = AKR + "us-personnel-in-japan"
+CLAIM_S29 = AKR + "claim-s29-equal-counterparts"
+FORECAST_LEGEND = "forecast by the author (a claim, not a fact)"
 
 
 class Drawing:
@@ -44,6 +46,19 @@ class Drawing:
             if "edge" in classes:
                 out.add((g.get("data-source", ""), g.get("data-target", ""), classes[1],
                          "pending" in classes))
+        return out
+
+    def edge_groups(self, kind: str) -> list[ET.Element]:
+        return [g for g in self.groups if g.get("class", "").split()[:2] == ["edge", kind]]
+
+    def edge_links(self) -> dict[str, tuple[str, str]]:
+        """IRI an edge stands for (data-about) -> (href, tooltip) of the link around it."""
+        out = {}
+        for a in self.root.iter(SVG + "a"):
+            for g in a.iter(SVG + "g"):
+                if g.get("data-about"):
+                    out[g.get("data-about", "")] = (a.get("href", ""),
+                                                    a.findtext(SVG + "title") or "")
         return out
 
     def links(self) -> dict[str, str]:
@@ -166,3 +181,89 @@ def test_diagram_follows_the_store(rw_server: Server) -> None:
     finally:
         assert update(rw_server, prefix + f"DELETE DATA {{ {data} }}").status_code == 204
     assert a not in svg(rw_server, "/diagrams/command-structure.svg?when=after").nodes()
+
+
+def _dash(g: ET.Element) -> str | None:
+    path = g.find(SVG + "path")
+    assert path is not None
+    return path.get("stroke-dasharray")
+
+
+def test_forecast_drawn_as_a_claim_not_a_fact(ro_server: Server) -> None:
+    """s29 forecasts (akv:likely) that the JFHQ and JJOC will be equal counterparts: not a fact,
+    so a dotted "forecast" edge linked to the claim, never a plain counterpart edge."""
+    d = svg(ro_server, "/diagrams/command-structure.svg?when=after")
+    edges = d.edges()
+    assert (JFHQ, JJOC, "forecast", False) in edges
+    assert not any(e[2] == "counterpart" and {e[0], e[1]} == {JFHQ, JJOC} for e in edges)
+    [g] = [g for g in d.edge_groups("forecast") if g.get("data-about") == CLAIM_S29]
+    assert "unlikely" not in g.get("class", "").split()  # the data says likely
+    assert "".join(g.itertext()) == "forecast: equal counterparts (likely)"
+    href, tooltip = d.edge_links()[CLAIM_S29]
+    assert href == "/page/resource/claim-s29-equal-counterparts"
+    assert "equal counterparts" in tooltip and "Maslow" in tooltip
+    # styled unlike every asserted edge: its own dash pattern and colour
+    forecast_dash = _dash(g)
+    assert forecast_dash
+    asserted = [x for kind in ("reportsTo", "operationalCommand") for x in d.edge_groups(kind)]
+    assert asserted and all(_dash(x) != forecast_dash for x in asserted)
+    assert FORECAST_LEGEND in "".join(d.root.itertext())
+    # the author's other s29 prediction (no combined forces command) has no reified triple
+    assert {g.get("data-about") for g in d.edge_groups("forecast")} == {CLAIM_S29}
+    # a forecast is about the future: none in the "before" picture
+    before = svg(ro_server, "/diagrams/command-structure.svg?when=before")
+    assert not before.edge_groups("forecast")
+    assert FORECAST_LEGEND not in "".join(before.root.itertext())
+
+
+def test_claim_page_shows_its_forecast_highlighted(ro_server: Server) -> None:
+    page = requests.get(ro_server.url + "/page/resource/claim-s29-equal-counterparts",
+                        timeout=30).text
+    start = page.index('<svg xmlns="http://www.w3.org/2000/svg"')
+    d = Drawing(page[start:page.index("</svg>", start) + len("</svg>")])
+    lit = [g for g in d.edge_groups("forecast") if "focus" in g.get("class", "").split()]
+    assert [g.get("data-about") for g in lit] == [CLAIM_S29]
+
+
+def test_asserted_counterpart_and_unlikely_forecast_follow_the_store(rw_server: Server) -> None:
+    """An asserted counterpartOf is a plain counterpart edge; a claim judged unlikely is drawn
+    as a faint forecast labelled unlikely; both go when deleted."""
+    prefix = ("PREFIX akr: <https://w3id.org/alliance-kg/resource/>\n"
+              "PREFIX akg: <https://w3id.org/alliance-kg/ontology/>\n"
+              "PREFIX akv: <https://w3id.org/alliance-kg/vocab/>\n"
+              "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n"
+              "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n")
+    x, y, z = AKR + "test-cp-x", AKR + "test-cp-y", AKR + "test-cp-z"
+    claim = AKR + "test-claim-x-reports-to-z"
+    data = ('akr:test-cp-x a akg:MilitaryCommand ; rdfs:label "Test command X"@en ; '
+            '  akg:counterpartOf akr:test-cp-y . '
+            'akr:test-cp-y a akg:MilitaryCommand ; rdfs:label "Test command Y"@en . '
+            'akr:test-cp-z a akg:MilitaryCommand ; rdfs:label "Test command Z"@en . '
+            'akr:test-cp-y akg:reportsTo akr:test-cp-z . '
+            'akr:test-claim-x-reports-to-z a akg:Prediction ; '
+            '  rdfs:label "X will report to Z (test)"@en ; akg:likelihood akv:unlikely ; '
+            '  rdf:subject akr:test-cp-x ; rdf:predicate akg:reportsTo ; '
+            '  rdf:object akr:test-cp-z .')
+    r = update(rw_server, prefix + f"INSERT DATA {{ {data} }}")
+    assert r.status_code == 204, r.text
+    try:
+        d = svg(rw_server, "/diagrams/command-structure.svg?when=after")
+        edges = d.edges()
+        cp = [g for g in d.edge_groups("counterpart")
+              if {g.get("data-source"), g.get("data-target")} == {x, y}]
+        assert len(cp) == 1 and _dash(cp[0]) is None and not cp[0].get("data-about")
+        assert not any(e[2] == "forecast" and {e[0], e[1]} == {x, y} for e in edges)
+        [fc] = [g for g in d.edge_groups("forecast") if g.get("data-about") == claim]
+        assert (fc.get("data-source"), fc.get("data-target")) == (x, z)
+        assert "unlikely" in fc.get("class", "").split()
+        assert "".join(fc.itertext()) == "forecast: reports to (unlikely)"
+        path = fc.find(SVG + "path")
+        assert path is not None and path.get("stroke-opacity") == "0.5"
+        assert d.edge_links()[claim][0] == "/page/resource/test-claim-x-reports-to-z"
+        # the claim is not a fact: X does not report to Z in the drawing
+        assert not any(e[2] == "reportsTo" and (e[0], e[1]) == (z, x) for e in edges)
+    finally:
+        r = update(rw_server, prefix + f"DELETE DATA {{ {data} }}")
+        assert r.status_code == 204, r.text
+    after = svg(rw_server, "/diagrams/command-structure.svg?when=after")
+    assert x not in after.nodes() and not after.edge_groups("forecast")

@@ -21,14 +21,22 @@ is not drawn at all. Then:
   successor; new organisations carry their status and target date; a pending transfer's old
   holder no longer commands the force and the new one does. Everything that comes from a
   pending change is dashed.
+
+A claim (``akg:Claim``, e.g. an ``akg:Prediction``) whose content is one reified triple
+(``rdf:subject`` / ``rdf:predicate`` / ``rdf:object``) with one of the three command predicates,
+between two organisations of the "after" picture, is drawn there as what it is: a dotted
+"forecast" edge labelled with what it forecasts and the likelihood the data gives, linked to
+the claim's page (who says so, from which sentence). An unlikely one is also drawn faint. The
+"before" picture has no forecasts: they are about the future. Nothing else is read into a
+claim; a claim without a reified triple (only ``akg:claimText``) is not drawn.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from ...namespaces import AKV
+from ...namespaces import AKG, AKV
 from ..context import AppState
 from ..selects import select
 from .layout import layered
@@ -66,11 +74,47 @@ class Change:
         return " · ".join(parts)
 
 
+#: reified predicate -> the words for it in a forecast's label
+FORECAST_WORDS = {
+    str(AKG.counterpartOf): "equal counterparts",
+    str(AKG.reportsTo): "reports to",
+    str(AKG.hasOperationalCommandOver): "operational command",
+}
+
+
+@dataclass
+class Forecast:
+    """A claim that ``subject predicate object`` (not asserted), as the data states it."""
+
+    iri: str
+    subject: str
+    predicate: str
+    object: str
+    likelihood: str | None  #: an akv:likelihood concept, when the data gives one
+    prediction: bool  #: an akg:Prediction ("forecast"); else another kind of claim
+
+    @property
+    def likelihood_name(self) -> str | None:
+        return self.likelihood.rsplit("/", 1)[-1].replace("-", " ") if self.likelihood else None
+
+    def label(self) -> str:
+        what = "forecast" if self.prediction else "claim"
+        words = f"{what}: {FORECAST_WORDS[self.predicate]}"
+        return f"{words} ({self.likelihood_name})" if self.likelihood_name else words
+
+    def edge(self) -> Edge:
+        unlikely = ("unlikely",) if self.likelihood == str(AKV.unlikely) else ()
+        return Edge(self.subject, self.object, "forecast", self.label(), layered=False,
+                    about=self.iri, classes=unlikely,
+                    arrow=self.predicate != str(AKG.counterpartOf))  # symmetric: no arrow
+
+
 @dataclass
 class Facts:
     relations: list[tuple[str, str, str]] = field(default_factory=list)  #: (sup, sub, kind)
     counterparts: list[tuple[str, str]] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    forecasts: list[Forecast] = field(default_factory=list)
 
 
 def read(st: AppState) -> Facts:
@@ -106,6 +150,23 @@ def read(st: AppState) -> Facts:
             iri, str(row["kind"]), _opt(row, "from"), _opt(row, "to"), _opt(row, "force"),
             _opt(row, "status"), _opt(row, "date"))
     f.changes = [c for c in changes.values() if c.drawn]
+    forecasts: dict[str, Forecast] = {}
+    for row in select(st, """
+        SELECT DISTINCT ?claim ?s ?p ?o ?likelihood ?prediction WHERE {
+          ?claim a ?type ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
+          FILTER(?type IN (akg:Claim, akg:Prediction))
+          FILTER(?p IN (akg:counterpartOf, akg:reportsTo, akg:hasOperationalCommandOver)
+                 && isIRI(?s) && isIRI(?o) && ?s != ?o)
+          OPTIONAL { ?claim akg:likelihood ?likelihood }
+          BIND(EXISTS { ?claim a akg:Prediction } AS ?prediction)
+        } ORDER BY ?claim ?likelihood"""):
+        iri = str(row["claim"])
+        if iri in forecasts:  # a reified claim has one triple; a second reading is ignored
+            continue
+        forecasts[iri] = Forecast(iri, str(row["s"]), str(row["p"]), str(row["o"]),
+                                  _opt(row, "likelihood"),
+                                  str(row.get("prediction", "")).lower() in ("true", "1"))
+    f.forecasts = list(forecasts.values())
     return f
 
 
@@ -152,11 +213,15 @@ def structure(f: Facts, when: str) -> tuple[Graph, set[tuple[str, str, str]], di
         label = "reports to" if rel == "reportsTo" else "operational command"
         g.add_edge(Edge(sup, sub, rel, label, pending=(sup, sub, rel) in dashed))
     for a, b in counterparts:
-        g.add_edge(Edge(a, b, "counterpart", "counterparts", layered=False,
+        g.add_edge(Edge(a, b, "counterpart", "counterparts", layered=False, arrow=False,
                         pending=any(x in new for x in (a, b)) and when != "before"))
     for old, successor, _c in ghosts:
         g.add_edge(Edge(old, successor, "upgrade", "", pending=True, layered=False))
     iris = {e.source for e in g.edges} | {e.target for e in g.edges} | extra_nodes
+    if when != "before":  # forecasts between organisations of the picture, never new nodes
+        for fc in f.forecasts:
+            if fc.subject in iris and fc.object in iris:
+                g.add_edge(fc.edge())
     for iri in iris:
         g.nodes[iri] = Node(iri, "")
     for old, _successor, c in ghosts:
@@ -174,11 +239,11 @@ def _panel(d: Drawing, g: Graph, title: str, dy: float, focus: str | None,
     labelled: set[tuple[str, str]] = set()
     for e in g.edges:
         s, t = g.nodes[e.source], g.nodes[e.target]
-        touches = focus in (e.source, e.target)
+        touches = focus in (e.source, e.target) or (focus is not None and focus == e.about)
         # a fan of edges with one label (a command over three forces) is labelled once
         label_key = (e.source if e.kind != "reportsTo" else e.target, e.label)
         if label_key in labelled:
-            e = Edge(e.source, e.target, e.kind, "", e.pending, e.layered)
+            e = replace(e, label="")
         labelled.add(label_key)
         if e.layered:
             if e.kind == "reportsTo":  # arrow from the subordinate up to its superior
@@ -196,8 +261,10 @@ def _panel(d: Drawing, g: Graph, title: str, dy: float, focus: str | None,
             y1, y2 = left.y + left.h / 2, right.y + right.h / 2
             # keep the arrow pointing at the target
             path = curve_across(x2, y2, x1, y1) if left is t else curve_across(x1, y1, x2, y2)
-            d.edge(edges, e, path, ((x1 + x2) / 2, min(y1, y2) - 6), focus=touches,
-                   arrow=e.kind != "counterpart")
+            # a forecast's label goes under its curve: an asserted edge between the same two
+            # organisations keeps the place above
+            label_y = max(y1, y2) + 16 if e.kind == "forecast" else min(y1, y2) - 6
+            d.edge(edges, e, path, ((x1 + x2) / 2, label_y), focus=touches, arrow=e.arrow)
     for iri, node in sorted(g.nodes.items()):
         d.node(nodes, node, focus=iri == focus, pending=iri in new)
 
@@ -218,7 +285,8 @@ def render(st: AppState, when: str = "both", focus: str | None = None) -> str:
     facts = read(st)
     panels = ["before", "after"] if when == "both" else [when]
     built = [(w, *structure(facts, w)) for w in panels]
-    names = nodes_for(st, {iri for _, g, _, _ in built for iri in g.nodes})
+    abouts = {e.about for _, g, _, _ in built for e in g.edges if e.about}
+    names = nodes_for(st, {iri for _, g, _, _ in built for iri in g.nodes} | abouts)
     new = {c.outcome for c in facts.changes if c.pending and c.outcome
            and c.kind in ("upgrade", "establishment")}
     sizes = []
@@ -228,6 +296,11 @@ def render(st: AppState, when: str = "both", focus: str | None = None) -> str:
             node.title, node.subtitle, node.kind, node.href = (named.title, named.subtitle,
                                                                named.kind, named.href)
             node.note = notes.get(iri, "")
+        for e in g.edges:
+            if e.about:  # the claim's page, titled with its label: who says so, how sure
+                e.href = names[e.about].href
+                e.tooltip = " · ".join(p for p in (names[e.about].subtitle
+                                                   or names[e.about].title, e.label) if p)
         sizes.append(layered(g, top=40.0))
     width = max((s[0] for s in sizes), default=400.0) + 20
     height = sum(s[1] for s in sizes) + 40.0 * (len(sizes) - 1) + 30
@@ -238,7 +311,8 @@ def render(st: AppState, when: str = "both", focus: str | None = None) -> str:
     what = " and ".join(panels)
     d = Drawing(max(width, 420.0), total_h, f"Command structure ({what})",
                 "Who reports to whom and who has operational command over whom, from the "
-                "knowledge graph; dashed: announced or planned changes.", "cmd")
+                "knowledge graph; dashed: announced or planned changes; dotted: what the "
+                "author forecasts (a claim, not a fact).", "cmd")
     dy = 0.0
     for (w, g, _dashed, _notes), size in zip(built, sizes, strict=True):
         _panel(d, g, TITLES[w], dy, focus, new if w != "before" else set())
@@ -254,5 +328,6 @@ def nodes_in(st: AppState) -> set[str]:
     for w in ("before", "after"):
         g, _, _ = structure(facts, w)
         out |= set(g.nodes)
+        out |= {e.about for e in g.edges if e.about}  # a drawn claim's page shows it, lit
     out |= {c.iri for c in facts.changes}
     return out

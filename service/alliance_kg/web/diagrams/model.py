@@ -33,6 +33,13 @@ class Edge:
     label: str = ""
     pending: bool = False  #: a change announced or planned, not yet in effect
     layered: bool = True  #: whether the edge decides layers (False: drawn across a layer)
+    #: the resource the edge stands for, when it is not a plain triple (a claim's IRI): the
+    #: edge then links to that resource's page, so a reader can see who says so and how sure
+    about: str | None = None
+    href: str | None = None  #: the link for ``about`` (set from its name lookup)
+    tooltip: str = ""  #: the ``<title>`` of that link
+    classes: tuple[str, ...] = ()  #: extra CSS classes (e.g. "unlikely")
+    arrow: bool = True  #: False for a symmetric relation (counterparts): no direction to show
 
 
 @dataclass
@@ -44,7 +51,7 @@ class Graph:
         return self.nodes.setdefault(node.iri, node)
 
     def add_edge(self, edge: Edge) -> None:
-        key = (edge.source, edge.target, edge.kind)
-        if any((e.source, e.target, e.kind) == key for e in self.edges):
+        key = (edge.source, edge.target, edge.kind, edge.about)
+        if any((e.source, e.target, e.kind, e.about) == key for e in self.edges):
             return
         self.edges.append(edge)

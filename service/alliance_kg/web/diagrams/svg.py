@@ -23,7 +23,13 @@ EDGE_STYLES: dict[str, tuple[str, str]] = {
     "upgrade": ("#8a94a6", "upgraded to"),
     "counterpart": ("#6b3fa0", "counterpart of"),
     "party": ("#5b6476", "is party to"),
+    "forecast": ("#b4540a", "forecast by the author (a claim, not a fact)"),
 }
+#: edge kind -> stroke-dasharray: a kind that is not a fact must not look like one, in black
+#: and white too (dotted; "announced or planned" changes are dashed)
+EDGE_DASH: dict[str, str] = {"forecast": "2 4"}
+#: extra edge class -> stroke-opacity: an edge the data itself judges unlikely is drawn faint
+EDGE_OPACITY: dict[str, str] = {"unlikely": "0.5"}
 
 #: node kind -> (fill, stroke)
 NODE_COLOURS: dict[str, tuple[str, str]] = {
@@ -137,14 +143,24 @@ class Drawing:
     def edge(self, parent: ET.Element, edge: Edge, d: str, label_at: tuple[float, float] | None,
              *, focus: bool = False, arrow: bool = True) -> None:
         classes = ["edge", edge.kind] + (["pending"] if edge.pending else []) \
-            + (["focus"] if focus else [])
+            + list(edge.classes) + (["focus"] if focus else [])
+        if edge.about:  # the edge stands for a resource (a claim): link to its page
+            parent = self.link(parent, edge.href, edge.tooltip)
         g = ET.SubElement(parent, "g", {"class": " ".join(classes),
                                         "data-source": edge.source, "data-target": edge.target})
+        if edge.about:
+            g.set("data-about", edge.about)
         colour = EDGE_STYLES.get(edge.kind, ("#5b6476", ""))[0]
         attrs = {"d": d, "fill": "none", "stroke": colour,
                  "stroke-width": "3" if focus else "1.6"}
         if edge.pending:
             attrs["stroke-dasharray"] = "7 4"
+        if edge.kind in EDGE_DASH:
+            attrs["stroke-dasharray"] = EDGE_DASH[edge.kind]
+            attrs["stroke-linecap"] = "round"
+        for cls in edge.classes:
+            if cls in EDGE_OPACITY:
+                attrs["stroke-opacity"] = EDGE_OPACITY[cls]
         if arrow:
             attrs["marker-end"] = f"url(#{self.marker(edge.kind)})"
         ET.SubElement(g, "path", attrs)
@@ -156,8 +172,11 @@ class Drawing:
         g = self.group(attrs={"class": "legend"})
         for kind in kinds:
             colour, text = EDGE_STYLES[kind]
-            ET.SubElement(g, "line", {"x1": f"{x:.0f}", "y1": f"{y:.0f}", "x2": f"{x + 30:.0f}",
-                                      "y2": f"{y:.0f}", "stroke": colour, "stroke-width": "2"})
+            line = {"x1": f"{x:.0f}", "y1": f"{y:.0f}", "x2": f"{x + 30:.0f}",
+                    "y2": f"{y:.0f}", "stroke": colour, "stroke-width": "2"}
+            if kind in EDGE_DASH:
+                line.update({"stroke-dasharray": EDGE_DASH[kind], "stroke-linecap": "round"})
+            ET.SubElement(g, "line", line)
             self.text(g, x + 38, y + 4, text, "small", anchor="start")
             y += 18
         if pending:

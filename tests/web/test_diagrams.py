@@ -208,6 +208,11 @@ def test_forecast_drawn_as_a_claim_not_a_fact(ro_server: Server) -> None:
     asserted = [x for kind in ("reportsTo", "operationalCommand") for x in d.edge_groups(kind)]
     assert asserted and all(_dash(x) != forecast_dash for x in asserted)
     assert FORECAST_LEGEND in "".join(d.root.itertext())
+    # equal counterparts are drawn side by side (the JJOC moved down beside the JFHQ)
+    boxes = {g.get("data-iri"): g.find(SVG + "rect") for g in d.groups if g.get("data-iri")}
+    jfhq, jjoc = boxes[JFHQ], boxes[JJOC]
+    assert jfhq is not None and jjoc is not None
+    assert float(jfhq.get("y", "0")) == float(jjoc.get("y", "1"))
     # the author's other s29 prediction (no combined forces command) has no reified triple
     assert {g.get("data-about") for g in d.edge_groups("forecast")} == {CLAIM_S29}
     # a forecast is about the future: none in the "before" picture

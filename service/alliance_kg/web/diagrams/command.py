@@ -263,7 +263,7 @@ def _panel(d: Drawing, g: Graph, title: str, dy: float, focus: str | None,
             path = curve_across(x2, y2, x1, y1) if left is t else curve_across(x1, y1, x2, y2)
             # a forecast's label goes under its curve: an asserted edge between the same two
             # organisations keeps the place above
-            label_y = max(y1, y2) + 16 if e.kind == "forecast" else min(y1, y2) - 6
+            label_y = max(y1, y2) + 15 if e.kind == "forecast" else min(y1, y2) - 6
             d.edge(edges, e, path, ((x1 + x2) / 2, label_y), focus=touches, arrow=e.arrow)
     for iri, node in sorted(g.nodes.items()):
         d.node(nodes, node, focus=iri == focus, pending=iri in new)

@@ -3,7 +3,9 @@
 * :func:`layered`: a Sugiyama-style layered drawing for a hierarchy: a node's layer is the
   longest chain of superiors above it; the order within a layer is improved by a few sweeps of
   the barycentre heuristic; ties are broken by title, so the same data always gives the same
-  picture.
+  picture. Peers (two nodes joined by a symmetric edge drawn across, such as counterparts) are
+  put side by side where that moves no node above its superior: a peer with no superior goes
+  down to its peer's layer, just after it, with a gap wide enough for the edge's label.
 * :func:`bipartite`: two columns (states and the arrangements they are party to), ordered by
   barycentre sweeps to reduce crossings.
 
@@ -13,6 +15,7 @@ Text width is estimated from the character count (no font metrics at hand), gene
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import pairwise
 
 from .model import Graph, Node
 
@@ -40,24 +43,43 @@ def size_node(node: Node, max_width: float = 220.0) -> None:
     node.h = 22.0 + 15.0 * (len(lines) - 1) + 8.0
 
 
-def _layers(graph: Graph) -> dict[str, int]:
+def _peers(graph: Graph) -> list[tuple[str, str]]:
+    """Pairs joined by a symmetric (arrowless) edge drawn across layers."""
+    return sorted({(e.source, e.target) for e in graph.edges
+                   if not e.layered and not e.arrow
+                   and e.source in graph.nodes and e.target in graph.nodes})
+
+
+def _layers(graph: Graph) -> tuple[dict[str, int], set[str]]:
+    """Each node's layer, and the roots moved down beside their peer."""
     superiors: dict[str, list[str]] = defaultdict(list)
     for e in graph.edges:
         if e.layered and e.source in graph.nodes and e.target in graph.nodes:
             superiors[e.target].append(e.source)
-    layer: dict[str, int] = {}
+    lowest: dict[str, int] = {}
 
-    def depth(n: str, visiting: frozenset[str]) -> int:
-        if n in layer:
+    def layers() -> dict[str, int]:
+        layer: dict[str, int] = {}
+
+        def depth(n: str, visiting: frozenset[str]) -> int:
+            if n in layer:
+                return layer[n]
+            ups = [u for u in superiors.get(n, []) if u not in visiting]  # cycles: cut
+            d = 0 if not ups else 1 + max(depth(u, visiting | {n}) for u in ups)
+            layer[n] = max(d, lowest.get(n, 0))
             return layer[n]
-        ups = [u for u in superiors.get(n, []) if u not in visiting]  # cycles: cut
-        d = 0 if not ups else 1 + max(depth(u, visiting | {n}) for u in ups)
-        layer[n] = d
-        return d
 
-    for n in sorted(graph.nodes):
-        depth(n, frozenset())
-    return layer
+        for n in sorted(graph.nodes):
+            depth(n, frozenset())
+        return layer
+
+    layer = layers()
+    for a, b in _peers(graph):  # a root peer goes down to its peer's layer
+        for root, other in ((a, b), (b, a)):
+            if not superiors.get(root) and layer[root] < layer[other] and root not in lowest:
+                lowest[root] = layer[other]
+                break
+    return (layers() if lowest else layer), set(lowest)
 
 
 def _neighbours(graph: Graph) -> dict[str, list[str]]:
@@ -94,7 +116,7 @@ def layered(graph: Graph, *, top: float = 10.0) -> tuple[float, float]:
     """
     for node in graph.nodes.values():
         size_node(node)
-    layer = _layers(graph)
+    layer, moved = _layers(graph)
     # a ghost (what an upgrade replaces) sits in the layer of what replaces it
     for e in graph.edges:
         if not e.layered and graph.nodes.get(e.source) and graph.nodes[e.source].ghost \
@@ -112,18 +134,37 @@ def layered(graph: Graph, *, top: float = 10.0) -> tuple[float, float]:
         if e.source in row:
             row.remove(e.source)
             row.insert(row.index(e.target), e.source)
-    widths = [sum(graph.nodes[n].w for n in row) + GAP_X * max(len(row) - 1, 0) for row in rows]
+    for a, b in _peers(graph):  # a moved peer goes just after the one it was moved beside
+        for mover, other in ((a, b), (b, a)):
+            if mover in moved and layer[mover] == layer[other]:
+                row = rows[layer[other]]
+                row.remove(mover)
+                row.insert(row.index(other) + 1, mover)
+    gaps = _gaps(graph)
+    widths = [sum(graph.nodes[n].w for n in row)
+              + sum(gaps.get(frozenset(p), GAP_X) for p in pairwise(row))
+              for row in rows]
     total_w = max(widths, default=0.0)
     y = top
     for row, row_w in zip(rows, widths, strict=True):
         x = (total_w - row_w) / 2
         row_h = max((graph.nodes[n].h for n in row), default=0.0)
-        for n in row:
+        for k, n in enumerate(row):
             node = graph.nodes[n]
             node.x, node.y = x, y + (row_h - node.h) / 2
-            x += node.w + GAP_X
+            x += node.w + (gaps.get(frozenset(row[k:k + 2]), GAP_X) if k + 1 < len(row) else 0)
         y += row_h + GAP_Y
     return total_w, max(y - GAP_Y, top)
+
+
+def _gaps(graph: Graph) -> dict[frozenset[str], float]:
+    """Room between two nodes joined by a labelled edge drawn across: its label fits."""
+    out: dict[frozenset[str], float] = {}
+    for e in graph.edges:
+        if not e.layered and e.label:
+            key = frozenset((e.source, e.target))
+            out[key] = max(out.get(key, GAP_X), text_width(e.label, SMALL) + 24)
+    return out
 
 
 def bipartite(graph: Graph, left: list[str], right: list[str], *,

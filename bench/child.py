@@ -10,9 +10,10 @@ the task *is* loading), ``peak_rss_mib`` (the process's high-water mark, /proc V
 Tasks: ``load-memory``, ``load-oxigraph``, ``load-rdflib`` (the Python peer: rdflib's
 ``Graph.parse``, what rdflib-endpoint runs), ``load-pyoxigraph`` (the native limit:
 ``Store.bulk_load``), ``load-remote URL`` (our remote backend against a running Oxigraph
-server), ``reason-owlrl``, ``reason-owlrl-fast`` (``infer(semantics="owlrl-fast")``, with
-reason.py's generic filter), ``reason-fastreason-inferred`` (the same graph from
-``fastreason.inferred``), ``shacl-ours``, ``shacl-pyshacl``.
+server), ``reason-owlrl``, ``reason-owlrl-fast`` (``infer(semantics="owlrl-fast")``, the
+entry point build and validate call, which returns ``fastreason.inferred`` since 5cb60ed),
+``reason-fastreason-inferred`` (``fastreason.inferred`` called directly), ``shacl-ours``,
+``shacl-pyshacl``.
 """
 
 from __future__ import annotations

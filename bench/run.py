@@ -243,7 +243,8 @@ def markdown(results: dict[str, Any]) -> str:
     if "reasoning" in results:
         lines += ["## OWL 2 RL closure (the inferred graph, noise filtered; parsing excluded)",
                   "", "owlrl-fast = `fastreason.inferred`; via infer = `infer(semantics="
-                  "'owlrl-fast')` (the same graph through reason.py's generic filter)", "",
+                  "'owlrl-fast')` (what build and validate call; the same path since "
+                  "5cb60ed)", "",
                   "| triples | owlrl | owlrl-fast | via infer | speed-up | inferred | same graph "
                   "| owlrl-fast path | peak RSS MiB (owlrl / fast) |",
                   "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]

@@ -118,3 +118,23 @@ def test_a_stores_workers_end_with_the_store() -> None:
     gc.collect()
     ours[0].join(5)
     assert not ours[0].is_alive()
+
+
+def test_a_pooled_worker_that_died_while_idle_never_costs_a_query() -> None:
+    """A kept worker can die while idle (Linux sends its death signal when the *thread* that
+    forked it ends, or someone kills it): the query that picks it up must still be answered,
+    on a fresh worker, not fail because the pool handed it a dead one."""
+    import multiprocessing
+    import os
+    import signal
+
+    store = filled(OxigraphStore())
+    ask = "ASK { ?s ?p ?o }"
+    before = {p.pid for p in multiprocessing.active_children()}
+    for _ in range(30):
+        execute_query(store, ask, choose_format=choose, timeout=5, limit=10)
+        for child in multiprocessing.active_children():
+            if child.pid not in before and child.pid is not None:
+                os.kill(child.pid, signal.SIGKILL)  # dies while idle in the pool
+        _, body = execute_query(store, ask, choose_format=choose, timeout=5, limit=10)
+        assert b"true" in body

@@ -117,6 +117,8 @@ def _worker_main(conn: Connection, store: Store, parent: int) -> None:
 class _Worker:
     def __init__(self, store: Store) -> None:
         ctx = multiprocessing.get_context("fork")
+        #: handed out again from the pool (it may have died since it was last seen alive)
+        self.reused = False
         self.conn, child = ctx.Pipe(duplex=True)
         with store.fork_lock:  # never fork in the middle of a write
             self.version = store.version
@@ -151,6 +153,7 @@ class _Pool:
                 worker = self.idle.pop()
                 if worker.usable(store):
                     found = worker
+                    found.reused = True
                 else:
                     stale.append(worker)
         for old in stale:
@@ -189,6 +192,33 @@ def _pool(store: Store) -> _Pool:
         return pool
 
 
+def _in_worker(pool: _Pool, store: Store, request: tuple[Any, ...],
+               timeout: float) -> tuple[Any, ...]:
+    """One query in a pooled worker. A kept worker may have died while idle (its death signal
+    follows the *thread* that forked it, or it was killed) after the pool saw it alive: a query
+    it drops without an answer is sent once more, to a worker this thread forks fresh. A fresh
+    worker that dies is the query's own doing and is reported."""
+    while True:
+        worker = pool.acquire(store)
+        try:
+            worker.conn.send(request)
+            if not worker.conn.poll(timeout):
+                worker.stop()
+                raise KGError(ErrorKind.TIMEOUT,
+                              f"the query ran longer than {timeout:g} s and was stopped; "
+                              "narrow it (a LIMIT, more specific patterns) or ask the operator "
+                              "for a longer timeout")
+            message: tuple[Any, ...] = worker.conn.recv()
+        except (EOFError, OSError):
+            worker.stop()
+            if worker.reused:
+                continue
+            raise KGError(ErrorKind.INTERNAL, "the query process ended without an answer "
+                                              f"(exit code {worker.proc.exitcode})") from None
+        pool.release(worker, store)
+        return message
+
+
 def execute_query(store: Store, sparql: str, *, choose_format: Callable[[QueryForm], Format],
                   default_graphs: Sequence[GraphName] | None = None,
                   named_graphs: Sequence[str] | None = None, base_iri: str | None = None,
@@ -200,22 +230,7 @@ def execute_query(store: Store, sparql: str, *, choose_format: Callable[[QueryFo
     if store.killable_in_thread or timeout is None or timeout <= 0:
         message = _answer(store, request)
     else:
-        pool = _pool(store)
-        worker = pool.acquire(store)
-        try:
-            worker.conn.send(request)
-            if not worker.conn.poll(timeout):
-                worker.stop()
-                raise KGError(ErrorKind.TIMEOUT,
-                              f"the query ran longer than {timeout:g} s and was stopped; "
-                              "narrow it (a LIMIT, more specific patterns) or ask the operator "
-                              "for a longer timeout")
-            message = worker.conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
-            worker.stop()
-            raise KGError(ErrorKind.INTERNAL, "the query process ended without an answer "
-                                              f"(exit code {worker.proc.exitcode})") from None
-        pool.release(worker, store)
+        message = _in_worker(_pool(store), store, request, timeout)
     if message[0] == "ok":
         return BY_KEY[message[1]], message[2]
     _, kind, text, line, column, file = message

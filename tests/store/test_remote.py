@@ -187,3 +187,59 @@ def test_a_graph_inside_service_is_seen(both: tuple[RemoteStore, OxigraphStore],
     assert expected == [[("g", "uri", EX + "g2"), ("s", "uri", EX + "b")]]
     assert _answer(remote, sparql, default_graphs=[ASR, INF]) == expected
     assert len(seen.sent) == 2, "the listing, then the query (the server calls SERVICE itself)"
+
+
+# -- the other requests: graph names per graph, one round trip for a graph -------------------
+
+
+def test_graph_names_are_one_request_and_skip_empty_graphs(
+        both: tuple[RemoteStore, OxigraphStore]) -> None:
+    remote, local = both
+    for store in (remote, local):
+        store.update(f"CREATE GRAPH <{EX}empty>")  # a graph without a triple is no graph name
+    seen = Requests(remote)
+    names = remote.graph_names()
+    assert names == local.graph_names() == sorted([ASR, INF, EX + "g1", EX + "g2"])
+    assert len(seen.sent) == 1, "Oxigraph answers GRAPH ?g {} with its graphs: no scan"
+    assert b"GRAPH ?g { }" in (seen.sent[0].body or b"")
+    scan = remote._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert sorted(str(row["g"].value) for row in scan) == names
+
+
+def test_no_graph_names_is_checked_with_the_scan(oxigraph_server: OxigraphServer) -> None:
+    """An empty listing may be a server that does not answer GRAPH ?g {} (RDF4J, Virtuoso):
+    the scan of every quad confirms it."""
+    oxigraph_server.clear()
+    store = RemoteStore(oxigraph_server.query_url, oxigraph_server.update_url, timeout=10)
+    store.load(b"<http://x/a> <http://x/b> <http://x/c> .", BY_KEY["ntriples"])
+    seen = Requests(store)
+    assert store.graph_names() == []
+    assert [b"GRAPH ?g { }" in (r.body or b"") for r in seen.sent] == [True, False]
+    store.update("INSERT DATA { GRAPH <http://x/g> { <http://x/a> <http://x/b> 1 } }")
+    assert store.graph_names() == ["http://x/g"]
+    oxigraph_server.clear()
+
+
+def test_a_graph_is_read_in_one_request(both: tuple[RemoteStore, OxigraphStore]) -> None:
+    remote, local = both
+    ttl = BY_KEY["turtle"]
+    for store in (remote, local):
+        store.update(f"CREATE GRAPH <{EX}empty>")
+    seen = Requests(remote)
+    for graph in (EX + "g1", ASR, None):
+        got = {str(t) for t in ox.parse(remote.get_graph(graph, ttl), ox.RdfFormat.TURTLE)}
+        assert got and got == {str(t) for t in ox.parse(local.get_graph(graph, ttl),
+                                                        ox.RdfFormat.TURTLE)}
+    assert len(seen.sent) == 3
+    for missing in (EX + "none", EX + "empty"):
+        for store in (remote, local):
+            with pytest.raises(KGError) as err:
+                store.get_graph(missing, ttl)
+            assert err.value.kind is ErrorKind.NOT_FOUND, (store, missing)
+    assert len(seen.sent) == 5
+    remote.drop_graph(EX + "g1")
+    assert len(seen.sent) == 7, "whether the graph exists (ASK), then DROP"
+    with pytest.raises(KGError) as err:
+        remote.drop_graph(EX + "g1")
+    assert err.value.kind is ErrorKind.NOT_FOUND
+    assert remote.graph_names() == sorted([ASR, INF, EX + "g2"])

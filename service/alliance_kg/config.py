@@ -68,7 +68,9 @@ class Settings:
     public_base: str = "https://w3id.org/alliance-kg/"
     host: str = "127.0.0.1"
     port: int = 7878
-    threads: int = 8
+    threads: int = 8  #: request threads per worker process
+    #: worker processes of the HTTP server (more than 1: read-only in-memory or remote store)
+    workers: int = 1
     dist_dir: str = "dist"
 
     @property

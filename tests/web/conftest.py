@@ -1,4 +1,5 @@
-"""Real servers for the web tests: waitress in a subprocess on a free port of 127.0.0.1.
+"""Real servers for the web tests: ``alliance-kg serve``'s granian server in a subprocess on a
+free port of 127.0.0.1.
 
 Two servers are started once per test session and shared by every module:
 
@@ -97,7 +98,9 @@ def start_server(tmp: Path, name: str, **overrides: Any) -> Server:
         try:
             if requests.get(server.url + "/healthz", timeout=1).status_code == 200:
                 return server
-        except requests.ConnectionError:
+        # granian binds the port before its worker has loaded the data: a request may then
+        # wait (read timeout) rather than be refused
+        except (requests.ConnectionError, requests.Timeout):
             pass
         time.sleep(0.1)
     proc.kill()

@@ -1,4 +1,5 @@
-"""Start the real service (waitress) for the web tests: ``python launch.py SETTINGS_JSON``.
+"""Start the real service (granian, as `alliance-kg serve`) for the web tests:
+``python launch.py SETTINGS_JSON``.
 
 SETTINGS_JSON holds ``Settings`` field overrides plus an optional ``"dataset"`` (a TriG file
 to serve instead of the built dataset).

@@ -113,7 +113,7 @@ def _poller(conn: Connection) -> select.poll:
     return poller
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Ask Linux to SIGKILL this worker when the server dies (PR_SET_PDEATHSIG).
 
     A server stopped by a signal runs no exit handlers, so multiprocessing never reaps its
@@ -130,7 +130,7 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _worker_main(conn: Connection, store: Store, parent: int) -> None:
-    _die_with_parent(parent)
+    die_with_parent(parent)
     store.after_fork()
     poller = _poller(conn)
     while True:

@@ -3,7 +3,8 @@
 One blueprint per protocol (:mod:`.sparql` query + update, :mod:`.gsp` Graph Store Protocol,
 :mod:`.description` service description + VoID, :mod:`.health`, :mod:`.openapi`,
 :mod:`.merge` merging into the running service); errors go through :mod:`.errors`; CORS by
-flask-cors, gzip by flask-compress, access logs by :mod:`.logging` (WSGI middleware).
+flask-cors, gzip by flask-compress, access logs by :mod:`.logging` and the trusted reverse
+proxy's forwarded headers by :mod:`.proxy` (both WSGI middleware).
 The factory never starts a server: :mod:`.serve` does.
 """
 
@@ -34,6 +35,7 @@ from . import (
 )
 from .context import EXTENSION, AppState
 from .logging import AccessLog
+from .proxy import TrustedProxy
 
 #: bodies worth compressing: every text/JSON/RDF type we send
 COMPRESS_MIMETYPES = sorted(
@@ -80,5 +82,6 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
          allow_headers=CORS_ALLOW_HEADERS, expose_headers=CORS_EXPOSE_HEADERS,
          methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"], max_age=600)
     Compress(app)
-    app.wsgi_app = AccessLog(app.wsgi_app)  # type: ignore[method-assign]
+    # outermost: forwarded headers are believed (or stripped) before anything reads them
+    app.wsgi_app = TrustedProxy(AccessLog(app.wsgi_app), settings)  # type: ignore[method-assign]
     return app

@@ -45,22 +45,43 @@ def configure(stream: Any = None) -> None:
 
 
 class AccessLog:
-    """WSGI middleware writing one JSON line per request."""
+    """WSGI middleware writing one JSON line per request.
+
+    A response whose length is known (``Content-Length``: every answer but a stream) is handed
+    on as one ``[body]`` list: granian then sends it in one write with its length, where an
+    iterator would be pulled chunk by chunk through Python and sent chunked. Its line is then
+    written when the body is handed over, not when the last byte leaves."""
 
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
-                 ) -> Iterator[bytes]:
+                 ) -> Iterable[bytes]:
         started = time.perf_counter()
         status: list[int] = [0]
+        sized: list[bool] = [False]
 
         def _start(status_line: str, headers: list[tuple[str, str]], *exc: Any) -> Any:
             status[0] = int(status_line.split(" ", 1)[0])
+            sized[0] = any(k.lower() == "content-length" for k, _ in headers)
             return start_response(status_line, headers, *exc)
 
-        sent = 0
         result = self.app(environ, _start)
+        if not sized[0]:
+            return self._streamed(environ, result, status, started)
+        body = b""
+        try:
+            body = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+            self._write(environ, status[0], len(body), started)
+        return [body]
+
+    def _streamed(self, environ: dict[str, Any], result: Iterable[bytes], status: list[int],
+                  started: float) -> Iterator[bytes]:
+        sent = 0
         try:
             for chunk in result:
                 sent += len(chunk)
@@ -69,14 +90,18 @@ class AccessLog:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
-            record = {
-                "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                "method": environ.get("REQUEST_METHOD"),
-                "path": environ.get("PATH_INFO"),
-                "status": status[0],
-                "bytes": sent,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "query_hash": environ.get(QUERY_HASH_KEY),
-                "remote": environ.get("REMOTE_ADDR"),
-            }
-            log.info(json.dumps(record))
+            self._write(environ, status[0], sent, started)
+
+    @staticmethod
+    def _write(environ: dict[str, Any], status: int, sent: int, started: float) -> None:
+        record = {
+            "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "method": environ.get("REQUEST_METHOD"),
+            "path": environ.get("PATH_INFO"),
+            "status": status,
+            "bytes": sent,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "query_hash": environ.get(QUERY_HASH_KEY),
+            "remote": environ.get("REMOTE_ADDR"),
+        }
+        log.info(json.dumps(record))

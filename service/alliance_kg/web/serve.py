@@ -1,23 +1,42 @@
-"""``run(settings)``: build if needed, load the dataset into the store, serve with waitress.
+"""``run(settings)``: build if needed, then serve the app with granian.
 
-Called by ``alliance-kg serve``. Steps: ``knowledge.build.ensure_built`` (the TriG in ``dist/``),
-``store.registry.create`` (memory / oxigraph / remote), load the dataset unless the store
+Called by ``alliance-kg serve``. The main process checks the configuration, runs
+``knowledge.build.ensure_built`` (the TriG in ``dist/``) and starts granian, which binds the
+port and forks ``settings.workers`` worker processes (default 1). Each worker opens the store
+(``store.registry.create``: memory / oxigraph / remote), loads the dataset unless the store
 already holds data (a persistent Oxigraph directory keeps the writes made through the service),
-print the URL and the triples per graph, then serve the app with waitress using
-``settings.threads`` worker threads. Never Flask's development server.
+prints the URL and the triples per graph, and answers requests on ``settings.threads`` threads.
+
+Why granian and not waitress: measured (docs/BENCHMARKS.md), Flask answering a constant body
+on waitress reached only 0.3x of a native ``oxigraph serve``, so no service on waitress could
+come near the native server whatever its query path; granian does its HTTP work in Rust
+outside the GIL. Why the store is opened in the worker and not before the fork: a RocksDB
+store's background threads do not survive a fork. Never Flask's development server.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
+import multiprocessing
+import multiprocessing.util
+import os
+import socket
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-import waitress
+from granian.constants import HTTPModes, Interfaces
+from granian.http import HTTP1Settings
+from granian.log import LogLevels
+from granian.server import Server
 
 from ..config import Settings
+from ..errors import ErrorKind, KGError
 from ..formats import BY_KEY, by_path
 from ..store.base import Store
+from ..store.executor import die_with_parent
+from . import auth, proxy
 from . import logging as access_logging
 from .app import create_app
 
@@ -54,54 +73,137 @@ def banner(settings: Settings, store: Store, loaded_from: Path | None, out: Text
     print(f"  {'total':<{width}}  {sum(counts.values()) + default:>9} triples", file=out)
     mode = "read-write (bearer token)" if settings.allow_update else "read-only"
     print(f"alliance-kg: SPARQL endpoint {url}/sparql ({mode}); graph store "
-          f"{url}/rdf-graph-store; VoID {url}/.well-known/void; {settings.threads} threads",
+          f"{url}/rdf-graph-store; VoID {url}/.well-known/void; {settings.workers} "
+          f"worker(s) x {settings.threads} threads",
           file=out, flush=True)
 
 
-def proxy_options(settings: Settings) -> dict[str, object]:
-    """waitress's reverse-proxy settings: believe X-Forwarded-* only from the trusted proxy.
+class _NotThreadCountAdvice(logging.Filter):
+    """granian warns when request threads outnumber 2 x cores + 1. Ours spend a query waiting
+    for a query worker process (store.executor), not holding the GIL, so the advice does not
+    apply, and a warning at every start would teach operators to ignore warnings."""
 
-    The app builds absolute URLs (``Location`` of a new graph, graph IRIs named by their
-    URL, the service description's endpoint) from the request's host and scheme, so behind a
-    proxy those must be the public ones. waitress rewrites them from the forwarded headers
-    of a peer whose address is ``trusted_proxy`` and strips such headers from anyone else
-    (which is why werkzeug's ProxyFix, which trusts any peer, is not used)."""
-    if not settings.trusted_proxy:
-        return {}
-    return {"trusted_proxy": settings.trusted_proxy,
-            "trusted_proxy_count": settings.trusted_proxy_count,
-            "trusted_proxy_headers": settings.trusted_proxy_headers}
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Python threads, which seems quite high" not in record.getMessage()
 
 
-def run(settings: Settings, *, dataset: Path | None = None, store: Store | None = None) -> None:
-    """Serve until interrupted. ``dataset``/``store`` override the built file and the registry
-    (tests use them to serve a fixture)."""
+#: granian's own log lines go to stderr with a prefix; warnings and errors only
+LOG_CONFIG: dict[str, Any] = {
+    "filters": {"threads": {"()": f"{__name__}._NotThreadCountAdvice"}},
+    "formatters": {"generic": {"()": "logging.Formatter",
+                               "fmt": "granian: [%(levelname)s] %(message)s"}},
+    "handlers": {"console": {"formatter": "generic", "class": "logging.StreamHandler",
+                             "stream": "ext://sys.stderr", "filters": ["threads"]}},
+    "loggers": {"_granian": {"handlers": ["console"], "level": "WARNING",
+                             "propagate": False}},
+}
+
+
+def check_workers(settings: Settings) -> None:
+    """More than one worker only where every worker sees the same data.
+
+    Each worker process opens its own store: on a remote store they share the server's data;
+    on an in-memory store each holds its own copy, which stays equal only while nobody writes;
+    a persistent Oxigraph directory can be opened by one process only."""
+    if settings.workers < 1:
+        raise KGError(ErrorKind.BAD_INPUT, "ALLIANCE_KG_WORKERS must be at least 1")
+    if settings.workers == 1 or settings.store == "remote":
+        return
+    if settings.allow_update or settings.store_path:
+        raise KGError(ErrorKind.BAD_INPUT, f"{settings.workers} workers need a read-only "
+                      "service on an in-memory store, or a remote store: each worker opens "
+                      "its own store, so a write made through one would not be seen by the "
+                      "others (and a store directory can be opened by one process only)")
+
+
+def _worker_app(settings: Settings, dataset: Path, parent: int, failures: Any,
+                _target: str) -> Any:
+    """Runs in each granian worker: open the store, load the data, return the WSGI app.
+
+    A start-up error is handed to the main process (``failures``) so that ``serve`` ends with
+    the same message and exit code as any other command, not a worker's traceback."""
+    die_with_parent(parent)  # a SIGKILLed main process must not leave a worker on the port
+    try:
+        from ..store.registry import create
+
+        store = create(settings)
+        loaded = load_dataset(store, dataset)
+        if loaded:
+            load_merged(store, dataset)
+        app = create_app(settings, store)
+    except KGError as exc:
+        failures.put((exc.kind.value, exc.message, exc.file, exc.line, exc.column))
+        sys.stderr.flush()
+        os._exit(1)
+    # multiprocessing runs these finalizers when the worker process ends normally (SIGTERM
+    # from the main process); atexit handlers do not run in a multiprocessing child
+    multiprocessing.util.Finalize(None, store.close, exitpriority=10)
+    access_logging.configure()
+    banner(settings, store, dataset if loaded else None, sys.stdout)
+    return app
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail if something listens on the address already.
+
+    granian's workers bind with SO_REUSEPORT, so a second ``serve`` on a taken port would not
+    fail: the kernel would share the connections between two services with different stores.
+    A plain bind (no SO_REUSEPORT) is refused by any socket on the port, granian's included."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise KGError(ErrorKind.BAD_INPUT, f"cannot listen on {host}:{port}: {exc}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise KGError(ErrorKind.UNAVAILABLE, f"cannot listen on {host}:{port}: "
+                          f"{exc.strerror or exc}") from None
+
+
+def run(settings: Settings, *, dataset: Path | None = None) -> None:
+    """Serve until interrupted (SIGINT/SIGTERM: in-flight requests finish, then the workers
+    stop). ``dataset`` overrides the built file (tests use it to serve a fixture)."""
+    auth.check_configuration(settings)
+    proxy.headers_of(settings)
+    check_workers(settings)
     if dataset is None:
         from ..knowledge.build import ensure_built
 
         dataset = ensure_built(settings)
-    if store is None:
-        from ..store.registry import create
-
-        store = create(settings)
-    loaded = load_dataset(store, dataset)
-    if loaded:
-        load_merged(store, dataset)
-    app = create_app(settings, store)
-    access_logging.configure()
-    banner(settings, store, dataset if loaded else None, sys.stdout)
+    check_port_free(settings.host, settings.port)
+    failures = multiprocessing.get_context().SimpleQueue()
+    server = Server(
+        "alliance_kg.web.app:create_app",  # for granian's logs only: the loader builds the app
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.WSGI,
+        workers=settings.workers,
+        blocking_threads=settings.threads,
+        # pooled query workers die with the thread that forked them (PR_SET_PDEATHSIG), so
+        # request threads are kept as long as granian allows
+        blocking_threads_idle_timeout=600,
+        http=HTTPModes.http1,
+        websockets=False,
+        http1_settings=HTTP1Settings(header_read_timeout=30_000),
+        log_level=LogLevels.warning,
+        log_dictconfig=LOG_CONFIG,
+        # a keep-alive connection must not hold a stopping server past the longest query
+        workers_kill_timeout=int(settings.query_timeout) + 5,
+    )
+    sys.stdout.flush()
     try:
-        waitress.serve(
-            app,
-            host=settings.host,
-            port=settings.port,
-            threads=settings.threads,
-            ident="alliance-kg",
-            # waitress's own cap, a little above ours so that ours answers with a clear 413
-            max_request_body_size=settings.max_body_bytes + 65536,
-            clear_untrusted_proxy_headers=True,
-            _quiet=True,
-            **proxy_options(settings),
-        )
-    finally:
-        store.close()
+        server.serve(target_loader=functools.partial(
+            _worker_app, settings, dataset, os.getpid(), failures))
+    except SystemExit as exc:
+        if not failures.empty():
+            kind, message, file, line, column = failures.get()
+            raise KGError(ErrorKind(kind), message, file, line, column) from None
+        if exc.code:
+            raise KGError(ErrorKind.INTERNAL, "the server's worker stopped unexpectedly "
+                          "(see the messages above)") from None
+    except OSError as exc:  # the port is taken, or the address cannot be bound
+        raise KGError(ErrorKind.UNAVAILABLE, f"cannot listen on {settings.host}:"
+                      f"{settings.port}: {exc.strerror or exc}") from None

@@ -135,6 +135,24 @@ def choose_for_header(accept_header: str, candidates: Sequence[Format],
     return found
 
 
+@lru_cache(maxsize=1024)
+def _for_query_cached(accept_header: str, form: QueryForm, format_params: tuple[str, ...]
+                      ) -> Format | tuple[ErrorKind, str]:
+    return _choose_cached(accept_header, formats_for(form), format_params, f"a {form} query")
+
+
+def choose_for_query(accept_header: str, form: QueryForm,
+                     format_params: tuple[str, ...] = ()) -> Format:
+    """:func:`choose_for_header` for the answer of a ``form`` query, remembered under plain
+    strings: the key of :func:`choose_for_header` hashes a tuple of ``Format`` dataclasses
+    (a Python ``__hash__`` per format), several microseconds per call, and the query executor
+    asks once per query form."""
+    found = _for_query_cached(accept_header, form, format_params)
+    if isinstance(found, tuple):
+        raise KGError(*found)
+    return found
+
+
 def content_type(fmt: Format) -> str:
     """The Content-Type header for a format: text types say their charset."""
     if fmt.media_type.startswith("text/"):

@@ -8,6 +8,7 @@ Bodies are read with the configured cap, whether or not the client sent ``Conten
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import IO
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
@@ -79,7 +80,8 @@ def decode_form(raw: bytes, what: str) -> list[tuple[str, str]]:
 
 
 def url_params() -> Params:
-    return Params(decode_form(request.query_string, "the URL query string"))
+    query_string = request.query_string
+    return Params(decode_form(query_string, "the URL query string") if query_string else [])
 
 
 def media_type() -> tuple[str, dict[str, str]]:
@@ -88,15 +90,41 @@ def media_type() -> tuple[str, dict[str, str]]:
 
 
 def read_body(max_bytes: int) -> bytes:
-    """The whole body, at most ``max_bytes`` (413 past that, also for chunked bodies)."""
+    """The whole body, at most ``max_bytes`` (413 past that, also for chunked bodies).
+
+    A body without ``Content-Length`` (chunked) that the server ends itself
+    (``wsgi.input_terminated``: granian) is read from the server's stream: werkzeug's
+    ``request.stream`` caps such a body at ``MAX_CONTENT_LENGTH`` and hands over the first
+    ``max_bytes`` of a longer one as if they were all of it (waitress buffered chunked bodies
+    and gave them a length, so this did not show before granian)."""
     length = request.content_length
     if length is not None and length > max_bytes:
         raise LimitExceeded.of("body", f"request body of {length} bytes is over the limit of "
                                f"{max_bytes} bytes")
-    data = request.stream.read(max_bytes + 1)
+    environ = request.environ
+    if length is None and environ.get("wsgi.input_terminated"):
+        data = _read_at_most(environ["wsgi.input"], max_bytes + 1)
+    else:
+        data = _read_at_most(request.stream, max_bytes + 1 if length is None else length)
     if len(data) > max_bytes:
         raise LimitExceeded.of("body", f"request body is over the limit of {max_bytes} bytes")
     return data
+
+
+def _read_at_most(stream: IO[bytes], size: int) -> bytes:
+    """``size`` bytes, or all there are: a stream may return fewer than asked per read."""
+    data = stream.read(size)
+    if len(data) >= size or not data:
+        return data
+    parts = [data]
+    left = size - len(data)
+    while left > 0:
+        chunk = stream.read(left)
+        if not chunk:
+            break
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
 
 
 def check_utf8_charset(params: dict[str, str]) -> None:

@@ -161,10 +161,10 @@ def run_query(p: params.Params, query: str) -> Response:
             return conditional.not_modified(etag)
 
     accept = request.headers.get("Accept", "")
+    format_key = tuple(format_params)
 
     def choose_format(form: QueryForm) -> Format:
-        return negotiation.choose_for_header(accept, negotiation.formats_for(form),
-                                             format_params, what=f"a {form} query")
+        return negotiation.choose_for_query(accept, form, format_key)
 
     fmt, body = execute_query(
         st.store, query, choose_format=choose_format, default_graphs=default_graphs,

@@ -13,6 +13,9 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from alliance_kg.errors import ErrorKind, KGError
+from alliance_kg.web import params
+
 from .conftest import FIXTURE, Server, start_server, stop_server
 
 CAP = 10
@@ -114,3 +117,20 @@ def test_a_chunked_body_is_held_to_the_limit_exactly(capped: Server, extra: int)
         assert r.status_code == 413 and f"{MAX_BODY} bytes" in r.text, r.text
     else:
         assert r.status_code == 200 and r.json()["boolean"] is True, r.text
+
+
+def test_a_remembered_form_decoding_is_a_fresh_list_and_errors_stay_errors() -> None:
+    body = b"query=SELECT+%3Fs+%7B%7D&default-graph-uri=urn%3Aa&default-graph-uri=urn%3Ab"
+    first = params.decode_form(body, "the form body")
+    first.append(("query", "changed by a caller"))
+    again = params.decode_form(body, "the form body")
+    assert again == [("query", "SELECT ?s {}"), ("default-graph-uri", "urn:a"),
+                     ("default-graph-uri", "urn:b")]
+    long_body = b"query=" + b"%20" * params.REMEMBERED_BYTES  # decoded, not remembered
+    assert params.decode_form(long_body, "the form body") == [
+        ("query", " " * params.REMEMBERED_BYTES)]
+    for _ in range(2):
+        with pytest.raises(KGError) as err:
+            params.decode_form(b"query=%FF", "the form body")
+        assert err.value.kind is ErrorKind.BAD_INPUT
+        assert err.value.message.startswith("the form body is not valid UTF-8")

@@ -9,16 +9,18 @@ server that evaluates in the request thread (timeout 0) and one that uses worker
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
 
 from alliance_kg.errors import ErrorKind, KGError
-from alliance_kg.web import params
+from alliance_kg.web import params, sparql, sparqltext
 
 from .conftest import FIXTURE, Server, start_server, stop_server
 
 CAP = 10
+QUERIES = Path(__file__).resolve().parents[2] / "queries"
 MAX_BODY = 2000
 
 
@@ -134,3 +136,17 @@ def test_a_remembered_form_decoding_is_a_fresh_list_and_errors_stay_errors() -> 
             params.decode_form(b"query=%FF", "the form body")
         assert err.value.kind is ErrorKind.BAD_INPUT
         assert err.value.message.startswith("the form body is not valid UTF-8")
+
+
+@pytest.mark.parametrize("query", [
+    *(p.read_text() for p in sorted(QUERIES.glob("*.rq"))),
+    "SELECT * FROM <urn:g> { ?s ?p ?o }", "SELECT ?from { ?s <urn:from> ?from } # FROM",
+    'SELECT * { ?s ?p "FROM NOW() SERVICE" }', "SELECT (NOW() AS ?t) {}",
+    "SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+    "PREFIX ex: <http://example.org/> SELECT * { SERVICE SILENT ex:sparql { ?s ?p ?o } }",
+    "SELECT * { SERVICE ?where { ?s ?p ?o } }", "select (rand() as ?r) from named <urn:g> {}",
+])
+def test_the_one_pass_analysis_agrees_with_sparqltext(query: str) -> None:
+    assert sparql._analysed_cached.__wrapped__(query) == (
+        tuple(sparqltext.service_iris(query)), sparqltext.has_dataset_clause(query),
+        sparqltext.is_deterministic(query))

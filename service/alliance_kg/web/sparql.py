@@ -105,8 +105,13 @@ def update_endpoint() -> Response:
 
 @lru_cache(maxsize=1024)
 def _analysed_cached(query: str) -> tuple[tuple[str | None, ...], bool, bool]:
-    return (tuple(sparqltext.service_iris(query)), sparqltext.has_dataset_clause(query),
-            sparqltext.is_deterministic(query))
+    # one tokenizing pass for the keywords instead of four (service_iris lexes twice,
+    # has_dataset_clause and is_deterministic once each): the answers are those functions'
+    # own definitions over the keyword set (tests/web/test_request_path.py checks they agree),
+    # and SERVICE endpoints are only looked for when there is a SERVICE keyword
+    kws = sparqltext.keywords(query)
+    services = tuple(sparqltext.service_iris(query)) if "SERVICE" in kws else ()
+    return services, "FROM" in kws, not (sparqltext.NONDETERMINISTIC & kws)
 
 
 def _analysed(query: str) -> tuple[tuple[str | None, ...], bool, bool]:

@@ -20,6 +20,7 @@ Oxigraph server is added.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -46,7 +47,10 @@ ASSERTED = "https://w3id.org/alliance-kg/graph/asserted"
 INFERRED = "https://w3id.org/alliance-kg/graph/inferred"
 OURS = "alliance-kg (oxigraph)"
 #: the Python stack's floor (floor_app.py): a constant answer, so its answers are not compared
-FLOOR = "flask+waitress floor (constant answer)"
+FLOOR = "flask+granian floor (constant answer)"
+#: the same on waitress, the server `serve` used before it moved to granian
+FLOOR_WAITRESS = "flask+waitress floor (constant answer)"
+FLOORS = (FLOOR, FLOOR_WAITRESS)
 
 
 def free_port() -> int:
@@ -76,6 +80,14 @@ def _children(pid: int) -> list[int]:
                 continue
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
                 found.append(int(entry.name))
+    return found
+
+
+def _descendants(pid: int) -> list[int]:
+    """Children and their children: granian's worker processes and our query workers."""
+    found = []
+    for child in _children(pid):
+        found += [child, *_descendants(child)]
     return found
 
 
@@ -125,7 +137,7 @@ class Server:
     def memory(self) -> dict[str, float]:
         """Peak RSS of the server process, and PSS of it with its children, now (MiB)."""
         assert self.proc is not None
-        pids = [self.proc.pid, *_children(self.proc.pid)]
+        pids = [self.proc.pid, *_descendants(self.proc.pid)]
         mem = {"peak_rss_mib": _status(self.proc.pid, "VmHWM"),
                "pss_mib": sum(_pss(p) for p in pids), "processes": float(len(pids))}
         if self.backing is not None:
@@ -211,6 +223,8 @@ def servers(work: Path, peer: Path, *, backends: bool = True,
     if backends:
         serve("alliance-kg (oxigraph, --timeout 0)", "--timeout", "0")
         serve("alliance-kg (memory)", "--store", "memory")
+        # read-only in-memory stores may run one worker process per core
+        serve("alliance-kg (oxigraph, 2 workers)", env={"ALLIANCE_KG_WORKERS": "2"})
         if oxigraph:
             p = free_port()
             back = Server("oxigraph (backing)", [oxigraph, "serve", "--location",
@@ -222,9 +236,14 @@ def servers(work: Path, peer: Path, *, backends: bool = True,
                 "ALLIANCE_KG_REMOTE_UPDATE_URL": base + "/update",
                 "ALLIANCE_KG_REMOTE_GSP_URL": base + "/store"})
     if backends:
-        p = free_port()
-        found.append(Server(FLOOR, [sys.executable, str(Path(__file__).with_name("floor_app.py")),
-                                    str(p)], f"http://127.0.0.1:{p}/sparql"))
+        floor_app = str(Path(__file__).with_name("floor_app.py"))
+        for name, server in ((FLOOR, "granian"), (FLOOR_WAITRESS, "waitress")):
+            if server == "waitress" and importlib.util.find_spec("waitress") is None:
+                missing.append("waitress, for its floor (pip install -e '.[bench]')")
+                continue
+            p = free_port()
+            found.append(Server(name, [sys.executable, floor_app, str(p), server],
+                                f"http://127.0.0.1:{p}/sparql"))
     if rdflib_endpoint:
         p = free_port()
         found.append(Server("rdflib-endpoint", [rdflib_endpoint, "serve", "--host", "127.0.0.1",
@@ -272,7 +291,7 @@ def measure(clients: list[int], seconds: float, *, backends: bool = True,
                 continue
             try:
                 sizes = [answer_size(server.url, q) for q in queries]
-                if server.name == FLOOR:
+                if server.name in FLOORS:
                     entry["same_answers"] = None
                 else:
                     reference = reference or sizes

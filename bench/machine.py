@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("alliance-kg", "rdflib", "owlrl", "pyshacl", "pyoxigraph", "oxigraph", "reasonable",
-            "rdflib-endpoint", "uvicorn", "waitress", "flask")
+            "rdflib-endpoint", "uvicorn", "granian", "waitress", "flask")
 
 
 def _cpu_model() -> str:

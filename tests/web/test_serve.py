@@ -38,7 +38,7 @@ def test_a_taken_port_is_refused_not_shared(running: Server, tmp_path: Path) -> 
     try:
         done = _serve(tmp_path, "--port", port, "--store", "memory",
                       ALLIANCE_KG_ROOT=str(Path(__file__).resolve().parents[2]))
-        assert done.returncode != 0, done.stdout + done.stderr
+        assert done.returncode == 3, done.stdout + done.stderr
         assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
         assert "Address already in use" in done.stderr
         assert "Traceback" not in done.stderr
@@ -79,3 +79,12 @@ def test_two_read_only_workers_answer_alike(tmp_path: Path, pytestconfig: pytest
         assert "2 worker(s)" in server.output()
     finally:
         stop_server(server)
+
+
+def test_a_worker_start_up_error_ends_serve_with_its_message(tmp_path: Path) -> None:
+    (tmp_path / "not-a-directory").write_text("x")
+    done = _serve(tmp_path, "--store-path", "not-a-directory", "--port", "0",
+                  ALLIANCE_KG_ROOT=str(Path(__file__).resolve().parents[2]))
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "cannot open the oxigraph store not-a-directory" in done.stderr
+    assert "Traceback" not in done.stderr

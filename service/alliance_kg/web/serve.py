@@ -133,7 +133,11 @@ def _worker_app(settings: Settings, dataset: Path, parent: int, failures: Any,
         app = create_app(settings, store)
     except KGError as exc:
         failures.put((exc.kind.value, exc.message, exc.file, exc.line, exc.column))
-        sys.stderr.flush()
+        os._exit(1)
+    except OSError as exc:  # e.g. a store directory that is a file, or is not writable
+        where = f" {settings.store_path}" if settings.store_path else ""
+        failures.put((ErrorKind.UNAVAILABLE.value, f"cannot open the {settings.store} "
+                      f"store{where}: {exc}", None, None, None))
         os._exit(1)
     # multiprocessing runs these finalizers when the worker process ends normally (SIGTERM
     # from the main process); atexit handlers do not run in a multiprocessing child

@@ -1,4 +1,4 @@
-"""A real server for the UI tests (tests/web's ``start_server``: waitress in a subprocess), and
+"""A real server for the UI tests (tests/web's ``start_server``: serve in a subprocess), and
 headless Chromium for the browser tests.
 
 Chromium is Debian's ``/usr/bin/chromium`` (``./dev test`` installs it when run as root),

@@ -1,7 +1,7 @@
 """Merging into a running service: ``/merge`` and ``alliance-kg merge --service``, over HTTP.
 
 The issue's "done when", without a restart: merge the shipped Wikidata-style fixture into a
-really running service (waitress in a subprocess, on every store backend: ``--store``), ask
+really running service (serve in a subprocess, on every store backend: ``--store``), ask
 the endpoint a question that needs both graphs (empty before, answered after), read the merge
 report with its conflicts naming both sources. Also: re-merging replaces, a token scoped to a
 source's graph merges that source and nothing else, a read-only server refuses, bad input is a

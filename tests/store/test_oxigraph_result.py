@@ -16,7 +16,7 @@ import pytest
 
 from alliance_kg.errors import ErrorKind, KGError
 from alliance_kg.formats import BY_KEY, Format, Kind, of_kind
-from alliance_kg.store.oxigraph import MIN_ROW_BYTES, OxigraphResult, OxigraphStore
+from alliance_kg.store.oxigraph import MIN_ROW_BYTES, OUTGREW, OxigraphResult, OxigraphStore
 
 RESULTS: list[Format] = list(of_kind(Kind.RESULTS))
 
@@ -112,3 +112,26 @@ def test_construct_over_the_cap_is_refused_and_under_it_served() -> None:
     result, calls = counted(store, sparql)
     body = result.serialize(BY_KEY["ntriples"], limit=30)
     assert body.count(b"\n") == 30 and len(calls) == 1
+
+
+def test_a_query_whose_answer_outgrew_the_buffer_is_counted_first_next_time() -> None:
+    store = filled(300)
+    sparql = "SELECT * WHERE { ?s ?p ?o } ORDER BY DESC(?s) # outgrew"
+    whole = store.query(sparql).serialize(BY_KEY["json"])
+    calls: list[int] = []
+
+    def run() -> object:
+        calls.append(1)
+        return store.ox.query(sparql)
+
+    evaluations = []
+    for _ in range(3):
+        calls.clear()
+        result = OxigraphResult(run, key=sparql)
+        assert result.serialize(BY_KEY["json"], limit=1000) == whole
+        evaluations.append(len(calls))
+    assert evaluations == [3, 2, 2]
+    assert (sparql, "json") in OUTGREW
+    # the same text with a small answer in another format is not affected
+    result, calls = counted(store, "SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+    assert result.serialize(BY_KEY["csv"], limit=1000) and len(calls) == 1

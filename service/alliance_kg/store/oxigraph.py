@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterator, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any, ClassVar
 
 import pyoxigraph as ox
@@ -99,6 +101,31 @@ class _BoundedBuffer:
         return b"".join(self._parts)
 
 
+class _RecentKeys:
+    """A bounded set of the most recently added keys, shared by threads."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._keys: OrderedDict[Hashable, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, key: Hashable) -> bool:
+        with self._lock:
+            return key in self._keys
+
+    def add(self, key: Hashable) -> None:
+        with self._lock:
+            self._keys[key] = None
+            self._keys.move_to_end(key)
+            while len(self._keys) > self._size:
+                self._keys.popitem(last=False)
+
+
+#: (query text, format) of capped SELECTs whose answer last outgrew the buffer: counted first,
+#: so a big answer asked again costs two evaluations (as before the buffer), not three
+OUTGREW = _RecentKeys(256)
+
+
 class OxigraphResult(QueryResult):
     """Re-evaluates lazily: pyoxigraph's solutions can be read once, and the size check must not
     serialize an over-large answer before refusing it.
@@ -109,10 +136,14 @@ class OxigraphResult(QueryResult):
     fits has at most ``limit`` rows and is served as it is. Only a longer answer is evaluated
     again, to count its rows before anything more is serialized (and a third time to serialize
     it when it is under the cap). Before, every capped SELECT was evaluated twice: the second
-    evaluation was a fifth of a small query's in-process cost."""
+    evaluation was a fifth of a small query's in-process cost. The text of a query whose
+    answer outgrew the buffer (``key``) is remembered in :data:`OUTGREW` and counted first
+    the next time, as before, so repeating a big (say sorted) query does not cost a third
+    evaluation."""
 
-    def __init__(self, run: Callable[[], Any]) -> None:
+    def __init__(self, run: Callable[[], Any], key: Hashable = None) -> None:
         self._run = run
+        self._key = key
         first = run()
         self._first: Any = first
         if isinstance(first, ox.QueryBoolean):
@@ -135,12 +166,15 @@ class OxigraphResult(QueryResult):
             out_format = results_format(fmt)
             if limit is None:
                 return bytes(self._fresh().serialize(format=out_format))
-            buffer = _BoundedBuffer(MIN_ROW_BYTES.get(fmt.oxigraph or "", 1) * limit)
-            try:
-                self._fresh().serialize(buffer, format=out_format)
-                return buffer.getvalue()
-            except _OverBudget:
-                pass
+            key = (self._key, fmt.key)
+            if self._key is None or key not in OUTGREW:
+                buffer = _BoundedBuffer(MIN_ROW_BYTES.get(fmt.oxigraph or "", 1) * limit)
+                try:
+                    self._fresh().serialize(buffer, format=out_format)
+                    return buffer.getvalue()
+                except _OverBudget:
+                    if self._key is not None:
+                        OUTGREW.add(key)
             rows = sum(1 for _ in itertools.islice(self._fresh(), limit + 1))
             if rows > limit:
                 raise KGError(ErrorKind.TOO_LARGE, f"more than {limit} results; add a LIMIT")
@@ -180,7 +214,7 @@ class OxigraphStore(Store):
         if named_graphs is not None:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         try:
-            return OxigraphResult(lambda: self.ox.query(sparql, **kwargs))
+            return OxigraphResult(lambda: self.ox.query(sparql, **kwargs), key=sparql)
         except SyntaxError as exc:
             raise sparql_error(exc, sparql) from None
         except OSError as exc:

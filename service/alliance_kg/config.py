@@ -49,6 +49,9 @@ class Settings:
     validate_on_update: bool = True
     query_timeout: float = 30.0  #: seconds
     max_results: int = 100_000  #: rows (SELECT) or triples (CONSTRUCT/DESCRIBE)
+    #: MiB of answers to repeated read queries kept until the next write (web/resultcache.py;
+    #: embedded stores only; 0 turns it off)
+    result_cache_mib: float = 64.0
     max_body_bytes: int = 10 * 1024 * 1024
     max_query_length: int = 100_000  #: characters
     cors_origins: str = "*"

@@ -36,6 +36,7 @@ from . import (
 from .context import EXTENSION, AppState
 from .logging import AccessLog
 from .proxy import TrustedProxy
+from .resultcache import ResultCache
 
 #: bodies worth compressing: every text/JSON/RDF type we send
 COMPRESS_MIMETYPES = sorted(
@@ -64,7 +65,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
         COMPRESS_STREAMS=False,
         COMPRESS_MIN_SIZE=500,
     )
-    app.extensions[EXTENSION] = AppState(settings=settings, store=store)
+    app.extensions[EXTENSION] = AppState(settings=settings, store=store,
+                                         results=ResultCache.enabled_for(settings, store.name))
     for module in (sparql, gsp, description, health, openapi):
         app.register_blueprint(module.bp)
     # merging an external source into the running service (knowledge/merge.py, as the CLI)

@@ -17,6 +17,7 @@ from flask import current_app
 
 from ..config import Settings
 from ..store.base import Store
+from .resultcache import ResultCache
 
 EXTENSION = "alliance_kg"
 
@@ -31,6 +32,8 @@ class AppState:
     empty_graphs: set[str] = field(default_factory=set)
     #: per-generation cache of derived documents (service description, VoID)
     cache: dict[str, Any] = field(default_factory=dict)
+    #: answers of repeated read queries (None: off, or a remote store)
+    results: ResultCache | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -41,6 +44,8 @@ class AppState:
         with self._lock:
             self.counter += 1
             self.cache.clear()
+            if self.results is not None:
+                self.results.clear()
 
     def cached(self, key: str, compute: Any) -> Any:
         """``compute()`` once per generation."""

@@ -1,4 +1,7 @@
-"""``/healthz``: 200 with the store's name and triple count, 503 if the store cannot answer."""
+"""``/healthz``: 200 with the store's name and triple count, 503 if the store cannot answer.
+
+It also reports the result cache (web/resultcache.py: entries, bytes, hits, misses, or null
+when off), so an operator can see whether the cache earns its memory."""
 
 from __future__ import annotations
 
@@ -26,7 +29,11 @@ def healthz() -> Response:
         resp.status_code = 503
         resp.headers["Retry-After"] = "5"
     else:
+        cache = st.results
         resp = jsonify(status="ok", store=st.store.name, triples=triples, graphs=len(graphs),
-                       generation=st.generation, version=__version__)
+                       generation=st.generation, version=__version__,
+                       result_cache=None if cache is None else {
+                           "entries": len(cache), "bytes": cache.size, "hits": cache.hits,
+                           "misses": cache.misses})
     resp.headers["Cache-Control"] = "no-store"
     return resp

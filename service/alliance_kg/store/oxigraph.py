@@ -13,6 +13,7 @@ in its thread: :mod:`.executor` runs queries of this store in a forked child it 
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -102,11 +103,16 @@ class _BoundedBuffer:
 
 
 class _RecentKeys:
-    """A bounded set of the most recently added keys, shared by threads."""
+    """A bounded set of the most recently added keys, shared by threads. A forked query
+    worker (store.executor) gets a fresh lock: another thread may have held it at the fork."""
 
     def __init__(self, size: int) -> None:
         self._size = size
         self._keys: OrderedDict[Hashable, None] = OrderedDict()
+        self._lock = threading.Lock()
+        os.register_at_fork(after_in_child=self._after_fork)
+
+    def _after_fork(self) -> None:
         self._lock = threading.Lock()
 
     def __contains__(self, key: Hashable) -> bool:

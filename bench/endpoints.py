@@ -46,6 +46,8 @@ BIN = Path(sys.executable).parent
 ASSERTED = "https://w3id.org/alliance-kg/graph/asserted"
 INFERRED = "https://w3id.org/alliance-kg/graph/inferred"
 OURS = "alliance-kg (oxigraph)"
+#: the same without the result cache: every request evaluates its query
+OURS_UNCACHED = "alliance-kg (oxigraph, no result cache)"
 #: the Python stack's floor (floor_app.py): a constant answer, so its answers are not compared
 FLOOR = "flask+granian floor (constant answer)"
 #: the same on waitress, the server `serve` used before it moved to granian
@@ -219,12 +221,16 @@ def servers(work: Path, peer: Path, *, backends: bool = True,
         found.append(Server(name, [ours, "serve", "--port", str(p), *args],
                             f"http://127.0.0.1:{p}/sparql", env=env, backing=backing))
 
+    no_cache = {"ALLIANCE_KG_RESULT_CACHE_MIB": "0"}
     serve(OURS)
+    serve(OURS_UNCACHED, env=no_cache)
     if backends:
         serve("alliance-kg (oxigraph, --timeout 0)", "--timeout", "0")
         serve("alliance-kg (memory)", "--store", "memory")
         # read-only in-memory stores may run one worker process per core
         serve("alliance-kg (oxigraph, 2 workers)", env={"ALLIANCE_KG_WORKERS": "2"})
+        serve("alliance-kg (oxigraph, 2 workers, no result cache)",
+              env={"ALLIANCE_KG_WORKERS": "2", **no_cache})
         if oxigraph:
             p = free_port()
             back = Server("oxigraph (backing)", [oxigraph, "serve", "--location",

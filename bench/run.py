@@ -153,17 +153,20 @@ def ratios(results: dict[str, Any]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for part, suffix in (("endpoints_scaled", " (scaled data)"), ("endpoints", "")):
         servers = results.get(part, {}).get("servers", {})
-        top_runs = servers.get(endpoints.OURS, {}).get("runs")
-        if not top_runs:
-            continue
-        top = top_runs[-1]
-        for peer, key, goal in (("rdflib-endpoint", "throughput_vs_rdflib_endpoint", 10.0),
-                                ("oxigraph serve", "throughput_vs_oxigraph_serve", 0.5)):
-            runs = servers.get(peer, {}).get("runs")
-            if runs:
-                ratio = top["throughput_rps"] / runs[-1]["throughput_rps"]
-                found[key + suffix] = {"value": round(ratio, 2), "goal": GOALS[key],
-                                       "met": ratio >= goal, "clients": top["clients"]}
+        for ours, variant in ((endpoints.OURS, ""),
+                              (endpoints.OURS_UNCACHED, " [no result cache]")):
+            top_runs = servers.get(ours, {}).get("runs")
+            if not top_runs:
+                continue
+            top = top_runs[-1]
+            for peer, key, goal in (("rdflib-endpoint", "throughput_vs_rdflib_endpoint", 10.0),
+                                    ("oxigraph serve", "throughput_vs_oxigraph_serve", 0.5)):
+                runs = servers.get(peer, {}).get("runs")
+                if runs:
+                    ratio = top["throughput_rps"] / runs[-1]["throughput_rps"]
+                    found[key + suffix + variant] = {
+                        "value": round(ratio, 2), "goal": GOALS[key], "met": ratio >= goal,
+                        "clients": top["clients"]}
     ep = results.get("endpoints", {}).get("servers", {})
     ours = ep.get(endpoints.OURS, {})
     if ours.get("runs"):

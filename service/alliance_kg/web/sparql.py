@@ -169,11 +169,10 @@ def run_query(p: params.Params, query: str) -> Response:
     format_key = tuple(format_params)
 
     # web/resultcache.py: the generation is read before the query runs, so an answer racing a
-    # write is filed under the generation the write ends
+    # write is filed under the generation the write ends; "deterministic" excludes SERVICE
     cache = st.results
     key = None
-    services, _, deterministic = _analysed(query)
-    if cache is not None and deterministic and not services:
+    if cache is not None and _analysed(query)[2]:
         key = (st.generation, query, repr(default_graphs), repr(named_graphs), accept,
                "\x00".join(format_params))
         hit = cache.get(key)

@@ -38,6 +38,16 @@ def test_slow_answer_times_out(oxigraph_server: OxigraphServer) -> None:
     oxigraph_server.clear()
 
 
+def test_a_zero_timeout_means_none(oxigraph_server: OxigraphServer) -> None:
+    # ALLIANCE_KG_QUERY_TIMEOUT=0 (no timeout) must not reach requests, which refuses 0
+    oxigraph_server.clear()
+    store = RemoteStore(oxigraph_server.query_url, oxigraph_server.update_url, timeout=0)
+    store.update("INSERT DATA { <http://x/a> <http://x/b> 1 }")
+    assert store.query("ASK { <http://x/a> ?p ?o }").serialize(BY_KEY["json"]) == (
+        b'{"head":{},"boolean":true}')
+    oxigraph_server.clear()
+
+
 def test_no_update_endpoint_means_read_only(oxigraph_server: OxigraphServer) -> None:
     store = RemoteStore(oxigraph_server.query_url)
     with pytest.raises(KGError) as err:

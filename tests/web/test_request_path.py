@@ -93,7 +93,9 @@ def test_negotiation_follows_the_form_the_query_has(capped: Server) -> None:
                      timeout=30)
     assert r.status_code == 200 and r.headers["Content-Type"].startswith(
         "application/sparql-results+xml")
-    r = requests.get(capped.sparql, params={"query": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1"},
+    # the explicit template: rdflib (the memory store) fails on CONSTRUCT WHERE with a LIMIT
+    r = requests.get(capped.sparql,
+                     params={"query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 1"},
                      headers={"Accept": accept}, timeout=30)
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/turtle")
     r = requests.get(capped.sparql, params={"query": "ASK {}"},

@@ -122,7 +122,8 @@ class MemoryResult(QueryResult):
             graph = self.result.graph
             size = len(graph) if graph is not None else len(self.result.bindings or [])
             if size > limit:
-                raise KGError(ErrorKind.TOO_LARGE, f"more than {limit} results; add a LIMIT")
+                what = "triples" if graph is not None else "results"  # as the other stores say
+                raise KGError(ErrorKind.TOO_LARGE, f"more than {limit} {what}; add a LIMIT")
         return render(self.result, fmt.key)
 
 

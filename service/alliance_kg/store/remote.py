@@ -108,7 +108,8 @@ class RemoteStore(Store):
 
     def _post(self, url: str, **kwargs: Any) -> requests.Response:
         try:
-            response = self.session.post(url, timeout=self.timeout, **kwargs)
+            # a query timeout of 0 means none (as for the other stores); requests refuses 0
+            response = self.session.post(url, timeout=self.timeout or None, **kwargs)
         except requests.Timeout:
             raise KGError(ErrorKind.TIMEOUT, f"the remote store at {url} did not answer within "
                                              f"{self.timeout:g} s") from None

@@ -22,6 +22,7 @@ class ErrorKind(Enum):
     TOO_LARGE = "too-large"  #: body, query or result over a configured limit
     TIMEOUT = "timeout"
     UNAVAILABLE = "unavailable"  #: a backing service (a remote store) cannot be reached
+    UPSTREAM_TIMEOUT = "upstream-timeout"  #: a SERVICE endpoint did not answer in time
     INCONSISTENT = "inconsistent"  #: the OWL closure shows a contradiction
     INTERNAL = "internal"
 

@@ -37,7 +37,7 @@ def test_timeout_stops_the_query_and_the_next_one_runs(make: type[Store]) -> Non
     assert err.value.kind is ErrorKind.TIMEOUT
     assert "0.5 s" in err.value.message
     assert time.monotonic() - started < 4
-    fmt, body = execute_query(store, "ASK { ?s ?p ?o }", choose_format=choose, timeout=5,
+    fmt, body, _ = execute_query(store, "ASK { ?s ?p ?o }", choose_format=choose, timeout=5,
                               limit=10)
     assert fmt is JSON and b"true" in body
 
@@ -70,7 +70,7 @@ def test_writes_after_a_query_are_seen_by_the_next() -> None:
 
 def test_timeout_zero_means_no_timeout_in_thread() -> None:
     store = filled(OxigraphStore())
-    fmt, body = execute_query(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+    fmt, body, _ = execute_query(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
                               choose_format=choose, timeout=0, limit=10)
     assert fmt is JSON
     assert b"300" in body
@@ -136,5 +136,5 @@ def test_a_pooled_worker_that_died_while_idle_never_costs_a_query() -> None:
         for child in multiprocessing.active_children():
             if child.pid not in before and child.pid is not None:
                 os.kill(child.pid, signal.SIGKILL)  # dies while idle in the pool
-        _, body = execute_query(store, ask, choose_format=choose, timeout=5, limit=10)
+        _, body, _ = execute_query(store, ask, choose_format=choose, timeout=5, limit=10)
         assert b"true" in body

@@ -63,7 +63,7 @@ def test_the_calling_thread_negotiates_only_for_the_querys_form(store: OxigraphS
 def test_errors_and_their_precedence_are_the_same_on_both_paths(
         store: OxigraphStore, timeout: float) -> None:
     chooser = Chooser(refuse=("CONSTRUCT", "DESCRIBE"))
-    fmt, _ = execute_query(store, QUERIES[0], choose_format=chooser, timeout=timeout, limit=100)
+    fmt, _, _ = execute_query(store, QUERIES[0], choose_format=chooser, timeout=timeout, limit=100)
     assert fmt is BY_KEY["json"]
     with pytest.raises(KGError) as err:
         execute_query(store, QUERIES[2], choose_format=chooser, timeout=timeout, limit=100)

@@ -17,9 +17,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, ClassVar, Literal
 
+from ..errors import ErrorKind, KGError
 from ..formats import Format
 
 if TYPE_CHECKING:
+    import rdflib
+
     from ..config import Settings
 
 GraphName = str | None
@@ -92,6 +95,13 @@ class Store(ABC):
         default graph). ``named_graphs``: the graphs ``GRAPH`` may see (None: all).
         A syntax error raises ``KGError(BAD_INPUT)`` with the parser's message and position.
         """
+
+    def rdflib_dataset(self, default_graphs: Sequence[GraphName] | None,
+                       named_graphs: Sequence[str] | None) -> rdflib.Dataset:
+        """The protocol's dataset as a read-only rdflib dataset, for rdflib's engine (the
+        federation path); a store whose engine is elsewhere cannot offer one."""
+        raise KGError(ErrorKind.FORBIDDEN, f"the {self.name} store runs SERVICE calls on its "
+                      "own engine, not here")
 
     @abstractmethod
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:

@@ -33,10 +33,12 @@ import threading
 import weakref
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
-from typing import Any, get_args
+from typing import Any, NamedTuple, get_args
 
 from ..errors import ErrorKind, KGError
 from ..formats import BY_KEY, Format
+from . import sandbox
+from .analysis import BUDGET_SECONDS, UNREAD, QueryFacts, analyse
 from .base import GraphName, QueryForm, Store
 
 #: seconds a killed or retired worker gets to go away before we stop waiting for it
@@ -69,11 +71,44 @@ def _chosen(choices: Choices) -> Callable[[QueryForm], Format]:
     return choose
 
 
+class Dataset(NamedTuple):
+    """The protocol's dataset for a query: ``explicit`` when the request named it
+    (``default-graph-uri``/``named-graph-uri``), which then wins over the query's FROM."""
+
+    default_graphs: Sequence[GraphName] | None
+    named_graphs: Sequence[str] | None
+    explicit: bool = False
+
+
+#: the store's own default graph and every named graph (the query's FROM still applies)
+NO_DATASET = Dataset(None, None)
+
+
+class Answer(NamedTuple):
+    fmt: Format
+    body: bytes
+    facts: QueryFacts
+
+
+class NetworkAttempt(KGError):
+    """The engine tried to open a network connection (a SERVICE call, however spelt): the
+    sandbox refused it. The web layer answers 403 or hands the query to the federation path."""
+
+    def __init__(self, facts: QueryFacts = UNREAD) -> None:
+        super().__init__(ErrorKind.FORBIDDEN, "the query calls a SERVICE endpoint: this server "
+                         "fetches only from the endpoints on its allowlist "
+                         "(ALLIANCE_KG_SERVICE_ALLOWLIST)")
+        self.facts = facts
+
+
 def _evaluate(store: Store, sparql: str, choose_format: Callable[[QueryForm], Format],
-              default_graphs: Sequence[GraphName] | None, named_graphs: Sequence[str] | None,
-              base_iri: str | None, limit: int | None) -> tuple[Format, bytes]:
+              dataset: Dataset, facts: QueryFacts, base_iri: str | None, limit: int | None
+              ) -> tuple[Format, bytes]:
     """Evaluate, then negotiate for the form the query turned out to have (a syntax error
     wins over an unacceptable format), then serialize under the cap."""
+    default_graphs, named_graphs = dataset.default_graphs, dataset.named_graphs
+    if facts.has_dataset and not dataset.explicit:
+        default_graphs = named_graphs = None  # the query's own FROM / FROM NAMED
     result = store.query(sparql, default_graphs=default_graphs, named_graphs=named_graphs,
                          base_iri=base_iri)
     fmt = choose_format(result.form)
@@ -81,13 +116,27 @@ def _evaluate(store: Store, sparql: str, choose_format: Callable[[QueryForm], Fo
 
 
 def _answer(store: Store, request: tuple[Any, ...]) -> tuple[Any, ...]:
-    sparql, choices, *rest = request
+    sparql, choices, dataset, facts, *rest = request
+    facts = facts or analyse(sparql, BUDGET_SECONDS)
+    sandbox.network_attempted()
     try:
-        fmt, body = _evaluate(store, sparql, _chosen(choices), *rest)
-        return ("ok", fmt.key, body)
+        fmt, body = _evaluate(store, sparql, _chosen(choices), Dataset(*dataset), facts, *rest)
+        if sandbox.network_attempted():
+            return ("network", facts)
+        return ("ok", fmt.key, body, facts)
     except KGError as exc:
+        if sandbox.network_attempted():
+            return ("network", facts)
         return ("error", exc.kind.value, exc.message, exc.line, exc.column, exc.file)
+    except MemoryError:
+        return ("error", ErrorKind.TOO_LARGE.value, "the query needed more memory than a "
+                "query may use (ALLIANCE_KG_QUERY_MEMORY_MIB)", None, None, None)
     except Exception as exc:  # reported to the parent, which raises it
+        if sandbox.network_attempted() or _service_error(exc):
+            return ("network", facts)
+        if isinstance(exc, RuntimeError):  # an evaluation error: the query's fault
+            return ("error", ErrorKind.BAD_INPUT.value, f"query failed: {exc}", None, None,
+                    None)
         return ("error", ErrorKind.INTERNAL.value, f"{type(exc).__name__}: {exc}",
                 None, None, None)
 
@@ -129,9 +178,12 @@ def die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
-def _worker_main(conn: Connection, store: Store, parent: int) -> None:
+def _worker_main(conn: Connection, store: Store, parent: int, memory_mib: int) -> None:
     die_with_parent(parent)
     store.after_fork()
+    if sandbox.supported():
+        sandbox.deny_network(trap=True)
+    sandbox.limit_memory(memory_mib)
     poller = _poller(conn)
     while True:
         try:
@@ -146,15 +198,15 @@ def _worker_main(conn: Connection, store: Store, parent: int) -> None:
 
 
 class _Worker:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, memory_mib: int) -> None:
         ctx = multiprocessing.get_context("fork")
         #: handed out again from the pool (it may have died since it was last seen alive)
         self.reused = False
         self.conn, child = ctx.Pipe(duplex=True)
         with store.fork_lock:  # never fork in the middle of a write
             self.version = store.version
-            self.proc = ctx.Process(target=_worker_main, args=(child, store, os.getpid()),
-                                    daemon=True)
+            self.proc = ctx.Process(target=_worker_main, daemon=True,
+                                    args=(child, store, os.getpid(), memory_mib))
             self.proc.start()
         child.close()
         self.poller = _poller(self.conn)
@@ -174,6 +226,7 @@ class _Worker:
 
 class _Pool:
     def __init__(self) -> None:
+        self.memory_mib = 0
         self.idle: list[_Worker] = []
         self.lock = threading.Lock()
 
@@ -190,7 +243,7 @@ class _Pool:
                     stale.append(worker)
         for old in stale:
             old.stop()
-        return found or _Worker(store)
+        return found or _Worker(store, self.memory_mib)
 
     def release(self, worker: _Worker, store: Store) -> None:
         # the worker has just answered, so it is alive: only the version is checked here (a
@@ -245,34 +298,92 @@ def _in_worker(pool: _Pool, store: Store, request: tuple[Any, ...],
             worker.stop()
             if worker.reused:
                 continue
-            raise KGError(ErrorKind.INTERNAL, "the query process ended without an answer "
-                                              f"(exit code {worker.proc.exitcode})") from None
+            raise _death(worker.proc.exitcode) from None
         pool.release(worker, store)
         return message
 
 
+def _death(exitcode: int | None) -> KGError:
+    """A fresh worker that died on a query: what its end says about the query."""
+    if exitcode == -signal.SIGSEGV:
+        return KGError(ErrorKind.BAD_INPUT, "the engine could not evaluate this query (it "
+                       "overflowed its stack): nest groups and expressions less deeply")
+    if exitcode == -signal.SIGABRT:
+        return KGError(ErrorKind.TOO_LARGE, "the query needed more memory than a query may use "
+                       "(ALLIANCE_KG_QUERY_MEMORY_MIB)")
+    return KGError(ErrorKind.INTERNAL, f"the query process ended without an answer (exit "
+                   f"code {exitcode})")
+
+
 def execute_query(store: Store, sparql: str, *, choose_format: Callable[[QueryForm], Format],
-                  default_graphs: Sequence[GraphName] | None = None,
-                  named_graphs: Sequence[str] | None = None, base_iri: str | None = None,
-                  timeout: float | None, limit: int | None) -> tuple[Format, bytes]:
+                  dataset: Dataset = NO_DATASET, facts: QueryFacts | None = None,
+                  base_iri: str | None = None, timeout: float | None, limit: int | None,
+                  memory_mib: int = 0) -> Answer:
     """Evaluate and serialize; ``KGError(TIMEOUT)`` after ``timeout`` seconds (None or 0: no
     limit, evaluated in the calling thread), ``KGError(TOO_LARGE)`` past ``limit``
-    rows/triples. Returns the chosen format and the bytes.
+    rows/triples or ``memory_mib``, :class:`NetworkAttempt` if the engine tried to connect.
+    ``facts`` known from an earlier run spare the analysis.
 
     In the calling thread the format is negotiated only for the form the query has; a worker
     gets the parent's choice for every form (it cannot call back), decided before it runs."""
     if store.killable_in_thread or timeout is None or timeout <= 0:
+        return _in_thread(store, sparql, choose_format, dataset, facts, base_iri, limit)
+    pool = _pool(store)
+    pool.memory_mib = memory_mib
+    request = (sparql, _choices(choose_format), tuple(dataset), facts, base_iri, limit)
+    message = _in_worker(pool, store, request, timeout)
+    if message[0] == "ok":
+        return Answer(BY_KEY[message[1]], message[2], message[3])
+    if message[0] == "network":
+        raise NetworkAttempt(message[1])
+    _, kind, text, line, column, file = message
+    raise KGError(ErrorKind(kind), text, line=line, column=column, file=file)
+
+
+def _service_error(exc: BaseException) -> bool:
+    """An engine error that reports a SERVICE it could not call (a variable endpoint, say)."""
+    return isinstance(exc, RuntimeError) and "service" in str(exc).lower()
+
+
+def _sandboxed_evaluation(store: Store, sparql: str,
+                          choose_format: Callable[[QueryForm], Format], dataset: Dataset,
+                          facts: QueryFacts, base_iri: str | None, limit: int | None
+                          ) -> tuple[Any, ...]:
+    """:func:`_evaluate` on a sandboxed thread, its outcome as plain values: pyoxigraph objects
+    must be dropped on the thread that made them, so no exception leaves it."""
+    try:
+        fmt, body = _evaluate(store, sparql, choose_format, dataset, facts, base_iri, limit)
+        return ("ok", fmt, body)
+    except Exception as exc:
+        if sandbox.refused_network(exc) or _service_error(exc):
+            return ("network",)
+        if isinstance(exc, KGError):
+            return ("error", exc.kind, exc.message, exc.line, exc.column, exc.file)
+        if isinstance(exc, RuntimeError):  # an evaluation error: the query's fault
+            return ("error", ErrorKind.BAD_INPUT, f"query failed: {exc}", None, None, None)
+        return ("error", ErrorKind.INTERNAL, f"{type(exc).__name__}: {exc}", None, None, None)
+
+
+def _in_thread(store: Store, sparql: str, choose_format: Callable[[QueryForm], Format],
+               dataset: Dataset, facts: QueryFacts | None, base_iri: str | None,
+               limit: int | None) -> Answer:
+    """A remote store's query in the calling thread (the server it calls is the engine); an
+    embedded engine's on a sandboxed thread, where a connection attempt fails."""
+    known = facts or analyse(sparql)
+    if store.killable_in_thread or not sandbox.supported():
         try:
-            return _evaluate(store, sparql, choose_format, default_graphs, named_graphs,
-                             base_iri, limit)
-        except KGError as exc:  # raised as a worker's error is: kind, message and position
+            fmt, body = _evaluate(store, sparql, choose_format, dataset, known, base_iri, limit)
+            return Answer(fmt, body, known)
+        except KGError as exc:
             raise KGError(exc.kind, exc.message, line=exc.line, column=exc.column,
                           file=exc.file) from None
         except Exception as exc:
             raise KGError(ErrorKind.INTERNAL, f"{type(exc).__name__}: {exc}") from None
-    request = (sparql, _choices(choose_format), default_graphs, named_graphs, base_iri, limit)
-    message = _in_worker(_pool(store), store, request, timeout)
-    if message[0] == "ok":
-        return BY_KEY[message[1]], message[2]
-    _, kind, text, line, column, file = message
-    raise KGError(ErrorKind(kind), text, line=line, column=column, file=file)
+    outcome = sandbox.run_sandboxed(_sandboxed_evaluation, store, sparql, choose_format,
+                                    dataset, known, base_iri, limit)
+    if outcome[0] == "ok":
+        return Answer(outcome[1], outcome[2], known)
+    if outcome[0] == "network":
+        raise NetworkAttempt(known)
+    _, kind, text, line, column, file = outcome
+    raise KGError(kind, text, line=line, column=column, file=file)

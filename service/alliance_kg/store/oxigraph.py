@@ -21,12 +21,15 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any, ClassVar
 
 import pyoxigraph as ox
+import rdflib
+from rdflib.term import Node, URIRef
 
 from ..config import Settings
 from ..errors import ErrorKind, KGError
 from ..formats import Format, Kind
 from ..namespaces import PREFIXES
 from .base import GraphName, QueryForm, QueryResult, Store
+from .rdflibview import DatasetView, oxigraph_graph
 
 #: "error at 3:11: ..." in pyoxigraph's SPARQL syntax errors
 _POSITION = re.compile(r"at (\d+):(\d+)")
@@ -225,6 +228,14 @@ class OxigraphStore(Store):
             raise sparql_error(exc, sparql) from None
         except OSError as exc:
             raise KGError(ErrorKind.BAD_INPUT, f"query failed: {exc}") from None
+
+    def rdflib_dataset(self, default_graphs: Sequence[GraphName] | None,
+                       named_graphs: Sequence[str] | None) -> rdflib.Dataset:
+        default = [oxigraph_graph(self.ox, g) for g in
+                   (default_graphs if default_graphs is not None else [None])]
+        names = named_graphs if named_graphs is not None else self.graph_names()
+        named: dict[Node, rdflib.Graph] = {URIRef(n): oxigraph_graph(self.ox, n) for n in names}
+        return rdflib.Dataset(store=DatasetView(default, named), default_union=False)
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         try:

@@ -48,6 +48,7 @@ STATUS: dict[ErrorKind, int] = {
     ErrorKind.INTERNAL: 500,
     ErrorKind.TIMEOUT: 503,
     ErrorKind.UNAVAILABLE: 502,
+    ErrorKind.UPSTREAM_TIMEOUT: 504,
 }
 
 #: seconds a client should wait before retrying a timed-out query

@@ -17,7 +17,7 @@ from rdflib.term import Identifier, Variable
 from ..formats import BY_KEY, Format
 from ..namespaces import ASSERTED, INFERRED, PREFIXES
 from ..store.base import GraphName, QueryForm
-from ..store.executor import execute_query
+from ..store.executor import Dataset, execute_query
 from .context import AppState
 
 JSON_RESULTS = BY_KEY["json"]
@@ -44,10 +44,10 @@ def _json(_: QueryForm) -> Format:
 
 def _run(st: AppState, query: str, default_graphs: Sequence[GraphName] | None) -> Result:
     """Our own query through the executor (our prefixes declared), its JSON answer parsed."""
-    _, body = execute_query(st.store, _PROLOGUE + query, choose_format=_json,
-                            default_graphs=list(default_graphs) if default_graphs else None,
-                            named_graphs=None, base_iri=st.settings.public_base,
-                            timeout=_timeout(st), limit=None)
+    dataset = Dataset(list(default_graphs) if default_graphs else None, None, explicit=True)
+    body = execute_query(st.store, _PROLOGUE + query, choose_format=_json, dataset=dataset,
+                         base_iri=st.settings.public_base, timeout=_timeout(st),
+                         limit=None).body
     return Result.parse(io.BytesIO(body), format="json")
 
 

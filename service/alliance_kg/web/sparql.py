@@ -17,18 +17,18 @@ operation. See :mod:`alliance_kg.web.writes` for what the default graph of an up
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from flask import Blueprint, Response, request
 
 from ..errors import ErrorKind, KGError
 from ..formats import Format
 from ..namespaces import ASSERTED, INFERRED
-from ..store.base import GraphName, QueryForm
-from ..store.executor import execute_query
+from ..store.analysis import FactsCache, QueryFacts, service_endpoints
+from ..store.base import GraphName, QueryForm, Store
+from ..store.executor import Dataset, NetworkAttempt, execute_query
 from . import auth, conditional, negotiation, netguard, params, sparqltext, writes, writescope
 from .context import state
 from .errors import InsufficientScope, LimitExceeded
+from .federation import federate
 from .logging import QUERY_HASH_KEY, query_hash
 
 bp = Blueprint("sparql", __name__)
@@ -103,44 +103,30 @@ def update_endpoint() -> Response:
 # -- query ---------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1024)
-def _analysed_cached(query: str) -> tuple[tuple[str | None, ...], bool, bool]:
-    # one tokenizing pass for the keywords instead of four (service_iris lexes twice,
-    # has_dataset_clause and is_deterministic once each): the answers are those functions'
-    # own definitions over the keyword set (tests/web/test_request_path.py checks they agree),
-    # and SERVICE endpoints are only looked for when there is a SERVICE keyword
-    kws = sparqltext.keywords(query)
-    services = tuple(sparqltext.service_iris(query)) if "SERVICE" in kws else ()
-    return services, "FROM" in kws, not (sparqltext.NONDETERMINISTIC & kws)
+#: facts learnt from earlier runs of a query text (store/analysis.py)
+FACTS = FactsCache()
 
 
-def _analysed(query: str) -> tuple[tuple[str | None, ...], bool, bool]:
-    """(SERVICE endpoints, has a dataset clause, deterministic) of a query text.
-
-    Tokenizing the text three times took a quarter of a small query's CPU time; clients repeat
-    their queries (dashboards, the competency questions), so the answer is remembered for
-    texts up to 8 KiB (the cache then holds at most 8 MiB)."""
-    if len(query) <= 8192:
-        return _analysed_cached(query)
-    return _analysed_cached.__wrapped__(query)
-
-
-def dataset_for(p: params.Params, query: str) -> tuple[list[GraphName] | None, list[str] | None]:
-    """(default graphs, named graphs) for the engine; (None, None) keeps the query's own."""
+def protocol_dataset(p: params.Params) -> Dataset:
+    """The dataset the request names (wins over FROM), else ours: ASSERTED + INFERRED as the
+    default graph (``infer=false``: ASSERTED only) and every named graph."""
     default_uris = params.iris(p, "default-graph-uri")
     named_uris = params.iris(p, "named-graph-uri")
     if default_uris or named_uris:
-        return list(default_uris), list(named_uris)
-    if _analysed(query)[1]:
-        return None, None
+        return Dataset(list(default_uris), list(named_uris), explicit=True)
     infer = p.flag("infer", "inference", default=True)
     defaults: list[GraphName] = [str(ASSERTED), str(INFERRED)] if infer else [str(ASSERTED)]
-    return defaults, None
+    return Dataset(defaults, None)
 
 
-def check_services(text: str) -> None:
-    """Every ``SERVICE`` endpoint must pass the SSRF guard (allowlist, no private address)."""
-    netguard.check_all(list(_analysed(text)[0]), state().settings, what="SERVICE")
+def check_remote_services(store: Store, query: str, facts: QueryFacts | None) -> None:
+    """A remote store's engine makes its own SERVICE calls: refuse endpoints off the allowlist
+    by the parse that store's requests go through (the embedded engines cannot connect)."""
+    if not store.killable_in_thread or (facts is not None and not facts.calls_service):
+        return
+    endpoints = service_endpoints(query)
+    if endpoints:
+        netguard.check_all(endpoints, state().settings, what="SERVICE")
 
 
 def run_query(p: params.Params, query: str) -> Response:
@@ -152,47 +138,59 @@ def run_query(p: params.Params, query: str) -> Response:
         raise LimitExceeded.of("uri" if in_url else "query",
                                f"query of {len(query)} characters is over the limit of "
                                f"{settings.max_query_length}")
-    check_services(query)
-    default_graphs, named_graphs = dataset_for(p, query)
+    dataset = protocol_dataset(p)
+    facts = FACTS.get(query)
+    check_remote_services(st.store, query, facts)
     format_params = p.getlist("format") or p.getlist("output")
-
-    etag = None
-    if request.method in ("GET", "HEAD") and _analysed(query)[2]:
-        etag = st.etag(
-            "query", query, repr(default_graphs), repr(named_graphs), repr(format_params),
-            request.headers.get("Accept", ""),
-        )
-        if conditional.matches(etag):
-            return conditional.not_modified(etag)
-
     accept = request.headers.get("Accept", "")
-    format_key = tuple(format_params)
-
     # web/resultcache.py: the generation is read before the query runs, so an answer racing a
-    # write is filed under the generation the write ends; "deterministic" excludes SERVICE
-    cache = st.results
-    key = None
-    if cache is not None and _analysed(query)[2]:
-        key = (st.generation, query, repr(default_graphs), repr(named_graphs), accept,
-               "\x00".join(format_params))
-        hit = cache.get(key)
+    # write is filed under the generation the write ends
+    generation = st.generation
+
+    def etag_of(known: QueryFacts | None) -> str | None:
+        if request.method not in ("GET", "HEAD") or known is None or not known.deterministic:
+            return None
+        return st.etag("query", query, repr(dataset), repr(format_params), accept)
+
+    def cache_key(known: QueryFacts | None) -> tuple[str, ...] | None:
+        if st.results is None or known is None or not known.deterministic:
+            return None
+        return (generation, query, repr(dataset), accept, "\x00".join(format_params))
+
+    etag = etag_of(facts)
+    if etag is not None and conditional.matches(etag):
+        return conditional.not_modified(etag)
+    key = cache_key(facts)
+    if key is not None and st.results is not None:
+        hit = st.results.get(key)
         if hit is not None:
             fmt, body = hit
             resp = Response(body, status=200, content_type=negotiation.content_type(fmt))
             return conditional.finish(resp, etag)
 
+    format_key = tuple(format_params)
+
     def choose_format(form: QueryForm) -> Format:
         return negotiation.choose_for_query(accept, form, format_key)
 
-    fmt, body = execute_query(
-        st.store, query, choose_format=choose_format, default_graphs=default_graphs,
-        named_graphs=named_graphs, base_iri=settings.public_base,
-        timeout=settings.query_timeout, limit=settings.max_results,
-    )
-    if key is not None and cache is not None:
-        cache.put(key, fmt, body)
-    resp = Response(body, status=200, content_type=negotiation.content_type(fmt))
-    return conditional.finish(resp, etag)
+    try:
+        answer = execute_query(
+            st.store, query, choose_format=choose_format, dataset=dataset, facts=facts,
+            base_iri=settings.public_base, timeout=settings.query_timeout,
+            limit=settings.max_results, memory_mib=settings.query_memory_mib,
+        )
+    except NetworkAttempt as attempt:
+        answer = federate(st.store, query, settings=settings, dataset=dataset,
+                          facts=attempt.facts, choose_format=choose_format,
+                          base_iri=settings.public_base)
+    FACTS.put(query, answer.facts)
+    key = cache_key(answer.facts)
+    if key is not None and st.results is not None:
+        st.results.put(key, answer.fmt, answer.body)
+    resp = Response(answer.body, status=200, content_type=negotiation.content_type(answer.fmt))
+    # an ETag names the generation the answer was computed at: none if a write came between
+    return conditional.finish(resp, etag_of(answer.facts) if st.generation == generation
+                              else None)
 
 
 # -- update --------------------------------------------------------------------------------

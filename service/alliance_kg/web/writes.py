@@ -36,6 +36,7 @@ from ..errors import ErrorKind, KGError
 from ..formats import BY_KEY, Format
 from ..namespaces import ASSERTED, INFERRED, ONTOLOGY, SHAPES
 from ..store.base import GraphName
+from ..terms import to_rdflib
 from .auth import Grant
 from .context import AppState
 from .errors import ShapesViolated
@@ -52,7 +53,6 @@ DERIVATION_INPUTS = frozenset({ASSERTED_IRI, INFERRED_IRI, ONTOLOGY_IRI, SHAPES_
 Triples = frozenset[ox.Triple]
 Snapshot = dict[str | None, Triples]
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _POSITION = re.compile(r"at (?:line )?(\d+)(?::|,? column )(\d+)")
 
 #: one writer at a time per process; readers are never blocked (the swap is atomic)
@@ -171,25 +171,10 @@ def _nt(triples: Iterable[ox.Triple]) -> bytes:
     return bytes(ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.N_TRIPLES) or b"")
 
 
-def _term(t: object) -> rdflib.term.Node:
-    """A pyoxigraph term as rdflib's, blank nodes keeping their labels."""
-    if isinstance(t, ox.NamedNode):
-        return rdflib.URIRef(t.value)
-    if isinstance(t, ox.BlankNode):
-        return rdflib.BNode(t.value)
-    if isinstance(t, ox.Literal):
-        if t.language:
-            return rdflib.Literal(t.value, lang=t.language)
-        if t.datatype.value == _XSD_STRING:  # rdflib's usual spelling of a plain string
-            return rdflib.Literal(t.value)
-        return rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
-    raise KGError(ErrorKind.BAD_INPUT, f"RDF-star terms are not supported: {t}")
-
-
 def _rdflib(triples: Iterable[ox.Triple]) -> rdflib.Graph:
     g = rdflib.Graph()
     for t in triples:
-        g.add((_term(t.subject), _term(t.predicate), _term(t.object)))
+        g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
     return g
 
 

@@ -1,0 +1,135 @@
+"""What the protocol must know about a query before and after it runs, read from a real parse.
+
+Two facts decide how a query is run and kept: whether it names its own dataset (``FROM`` /
+``FROM NAMED``, which the protocol's default dataset must then not override) and whether its
+answer can be kept (no ``NOW``, ``RAND``, ``UUID``, ``STRUUID``, ``BNODE`` or ``SERVICE``).
+pyoxigraph offers no access to its parse, so both come from rdflib's SPARQL grammar (the memory
+store's own engine). No security decision rests on this reading: the engine cannot open a
+connection (:mod:`alliance_kg.store.sandbox`), whatever a query's spelling.
+
+rdflib's parser is slow on some hostile shapes, so the analysis runs where the query runs (a
+killable worker) under a budget; a query it cannot read in time, or at all, is run with the
+protocol's dataset and is never kept (:data:`UNREAD`).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from types import FrameType
+
+from pyparsing import ParseResults
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.term import URIRef
+
+from ..knowledge.query import parse_query
+
+#: parse-tree nodes whose value differs from one evaluation to the next
+NONDETERMINISTIC = frozenset({"Builtin_NOW", "Builtin_RAND", "Builtin_UUID", "Builtin_STRUUID",
+                              "Builtin_BNODE", "ServiceGraphPattern"})
+#: seconds rdflib may spend reading one query inside a worker
+BUDGET_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class QueryFacts:
+    read: bool  #: rdflib's grammar read the query
+    has_dataset: bool  #: FROM / FROM NAMED
+    deterministic: bool  #: the answer depends on the dataset alone
+    calls_service: bool
+
+
+#: what is assumed of a query rdflib could not read: the protocol's dataset, never kept
+UNREAD = QueryFacts(read=False, has_dataset=False, deterministic=False, calls_service=False)
+
+
+class _OverBudget(Exception):
+    pass
+
+
+def _nodes(tree: object) -> Iterator[CompValue]:
+    stack: list[object] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, CompValue):
+            yield node
+            stack.extend(dict.values(node))  # raw values: CompValue.get resolves variables
+        elif isinstance(node, Mapping):
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple, ParseResults)):
+            stack.extend(node)
+
+
+def _facts(text: str) -> QueryFacts:
+    parsed = parseQuery(text)
+    query = parsed[1]
+    names = {node.name for node in _nodes(query)}
+    return QueryFacts(read=True, has_dataset=bool(dict.get(query, "datasetClause")),
+                      deterministic=not (names & NONDETERMINISTIC),
+                      calls_service="ServiceGraphPattern" in names)
+
+
+def _raise_over_budget(signum: int, frame: FrameType | None) -> None:
+    raise _OverBudget
+
+
+def analyse(text: str, budget: float | None = None) -> QueryFacts:
+    """The facts of ``text``; :data:`UNREAD` when rdflib cannot read it (within ``budget``
+    seconds, enforced by SIGALRM, so only in a process's main thread)."""
+    timed = budget is not None and threading.current_thread() is threading.main_thread()
+    previous = None
+    if timed:
+        previous = signal.signal(signal.SIGALRM, _raise_over_budget)
+        signal.setitimer(signal.ITIMER_REAL, budget or 0.0)
+    try:
+        return _facts(text)
+    except (_OverBudget, RecursionError, MemoryError):
+        return UNREAD
+    except Exception:  # a syntax error here is the engine's to report, with its position
+        return UNREAD
+    finally:
+        if timed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+class FactsCache:
+    """Facts learnt by workers, remembered by query text so that a repeated query can be
+    answered from the result cache (and given an ETag) before it runs."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, QueryFacts] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> QueryFacts | None:
+        with self._lock:
+            found = self._entries.get(text)
+            if found is not None:
+                self._entries.move_to_end(text)
+            return found
+
+    def put(self, text: str, facts: QueryFacts) -> None:
+        if len(text) > 8192:  # bounds the cache at 8 MiB of texts
+            return
+        with self._lock:
+            self._entries[text] = facts
+            self._entries.move_to_end(text)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+def service_endpoints(text: str) -> list[str | None]:
+    """The endpoint IRI of every SERVICE clause (None for a variable), for a store whose engine
+    runs elsewhere (the remote store): read by the parser that store's requests go through."""
+    query = parse_query(text)  # BAD_INPUT with the position when rdflib cannot read it
+    out: list[str | None] = []
+    for node in _nodes(query.algebra):
+        if node.name == "ServiceGraphPattern":
+            term = dict.get(node, "term")
+            out.append(str(term) if isinstance(term, URIRef) else None)
+    return out

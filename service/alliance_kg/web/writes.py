@@ -35,6 +35,7 @@ import rdflib
 from ..errors import ErrorKind, KGError
 from ..formats import BY_KEY, Format
 from ..namespaces import ASSERTED, INFERRED, ONTOLOGY, SHAPES
+from ..store import sandbox
 from ..store.base import GraphName
 from ..terms import to_rdflib
 from .auth import Grant
@@ -76,14 +77,36 @@ def syntax_error(exc: SyntaxError, what: str) -> KGError:
     return KGError(ErrorKind.BAD_INPUT, f"{what}: {message}", line=line, column=column)
 
 
+_NO_FETCH = ("this server fetches nothing for an update: LOAD and SERVICE are refused; "
+             "send data with the Graph Store Protocol (PUT/POST /rdf-graph-store)")
+
+
+def run_update(store: ox.Store, sparql: str, base_iri: str | None) -> None:
+    """``store.update`` on a thread that cannot open connections (store/sandbox.py): however an
+    update spells LOAD or SERVICE, the engine's attempt fails and is answered 403."""
+    try:
+        if sandbox.supported():
+            sandbox.run_sandboxed(lambda: store.update(sparql, base_iri=base_iri))
+        else:
+            store.update(sparql, base_iri=base_iri)
+    except SyntaxError:
+        raise
+    except Exception as exc:
+        if sandbox.refused_network(exc) or "service" in str(exc).lower():
+            raise KGError(ErrorKind.FORBIDDEN, _NO_FETCH) from None
+        raise
+
+
 def check_update_syntax(sparql: str, base_iri: str | None) -> None:
     """Raise ``BAD_INPUT`` with the parser's line/column for the text *as the client sent it*
-    (before the protocol layer adds ``USING``/``SILENT``), by running it on an empty store.
-    Callers must have refused ``LOAD`` and ``SERVICE`` first (they would reach the network)."""
+    (before the protocol layer adds ``USING``/``SILENT``), by running it on an empty store,
+    sandboxed (a LOAD or SERVICE is refused there, 403)."""
     try:
-        ox.Store().update(sparql, base_iri=base_iri)
+        run_update(ox.Store(), sparql, base_iri)
     except SyntaxError as exc:
         raise syntax_error(exc, "SPARQL Update syntax error") from None
+    except KGError:
+        raise
     except Exception:  # evaluation errors on an empty store say nothing about the request
         return
 
@@ -123,7 +146,9 @@ class Scratch:
 
     def update(self, sparql: str, base_iri: str | None) -> None:
         try:
-            self.ox.update(sparql, base_iri=base_iri)
+            run_update(self.ox, sparql, base_iri)
+        except KGError:
+            raise
         except SyntaxError as exc:
             raise syntax_error(exc, "SPARQL Update syntax error") from None
         except RuntimeError as exc:

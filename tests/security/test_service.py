@@ -1,0 +1,178 @@
+"""SERVICE and LOAD as an attacker would send them, against a really running service.
+
+A loopback listener stands for a private service behind us: the test fails if it is ever
+contacted. The embedded engine cannot connect (store/sandbox.py), so no spelling of SERVICE may
+reach it: PN_LOCAL escapes that fooled the old lexer, comments, strings, EXISTS, subqueries,
+SILENT, variables, prefixed names, updates with SERVICE and LOAD.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.web.conftest import FIXTURE, TOKEN, Server, start_server, stop_server
+
+PROBE = "ASK { ?s ?p ?o }"
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 that records every connection made to it."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port: int = self.sock.getsockname()[1]
+        self.contacts = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/sparql"
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.contacts += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def listener() -> Iterator[Listener]:
+    lis = Listener()
+    yield lis
+    lis.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory,
+           pytestconfig: pytest.Config) -> Iterator[Server]:
+    tmp: Path = tmp_path_factory.mktemp("security-service")
+    srv = start_server(tmp, "security", dataset=str(FIXTURE), allow_update=True, token=TOKEN,
+                       store=pytestconfig.getoption("store"))
+    yield srv
+    stop_server(srv)
+
+
+def attacks(url: str) -> list[str]:
+    return [
+        # the reported bypass: a local-name escape made the lexer read the rest as a comment
+        f"PREFIX ex: <http://ex/> SELECT ?secret WHERE {{ BIND(ex:a\\# AS ?x) "
+        f"SERVICE <{url}> {{ ?s ?p ?secret }} }}",
+        f"PREFIX ex: <http://ex/> SELECT * WHERE {{ BIND(ex:a\\' AS ?x) "
+        f"SERVICE <{url}> {{ ?s ?p ?o }} }}",
+        f'PREFIX ex: <http://ex/> SELECT * WHERE {{ BIND(ex:a\\" AS ?x) '
+        f"SERVICE <{url}> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERVICE SILENT <{url}> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ ?a ?b ?c FILTER EXISTS {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }}",
+        f"SELECT * WHERE {{ {{ SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }} }}",
+        f"PREFIX loop: <http://127.0.0.1:{url.split(':')[2].split('/')[0]}/> "
+        f"SELECT * WHERE {{ SERVICE loop:sparql {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ VALUES ?e {{ <{url}> }} SERVICE ?e {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ sErViCe <{url}> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ # SERVICE in a comment, then for real\n SERVICE <{url}> {{ ?s ?p ?o }} }}",
+    ]
+
+
+def test_no_spelling_of_service_reaches_a_private_endpoint(server: Server,
+                                                            listener: Listener) -> None:
+    for query in attacks(listener.url):
+        r = requests.post(server.sparql, data={"query": query}, timeout=30,
+                          headers={"Accept": "application/sparql-results+json"})
+        assert r.status_code in (400, 403), (query, r.status_code, r.text)
+        assert r.status_code != 200
+    time.sleep(0.3)
+    assert listener.contacts == 0
+
+
+def test_a_refused_service_is_403_whatever_the_ports_state(server: Server,
+                                                           listener: Listener) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    answers = []
+    for url in (listener.url, f"http://127.0.0.1:{closed}/sparql"):
+        r = requests.post(server.sparql, data={
+            "query": f"PREFIX ex: <http://ex/> SELECT * WHERE {{ BIND(ex:a\\# AS ?x) "
+                     f"SERVICE <{url}> {{ ?s ?p ?o }} }}"}, timeout=30)
+        answers.append(r.status_code)
+    assert answers == [403, 403]
+
+
+def test_updates_with_service_or_load_fetch_nothing(server: Server,
+                                                    listener: Listener) -> None:
+    for update in (f"LOAD <{listener.url}>",
+                   f"PREFIX ex: <http://ex/> INSERT {{ ex:a ex:b ?o }} WHERE {{ "
+                   f"BIND(ex:a\\# AS ?x) SERVICE <{listener.url}> {{ ?s ?p ?o }} }}",
+                   f"INSERT {{ <http://ex/a> <http://ex/b> ?o }} WHERE {{ "
+                   f"SERVICE SILENT <{listener.url}> {{ ?s ?p ?o }} }}",
+                   f"PREFIX ex: <http://ex/> INSERT DATA {{ ex:a\\# ex:b ex:c }} ; "
+                   f"LOAD <{listener.url}>"):
+        r = requests.post(server.sparql, data={"update": update}, timeout=30,
+                          headers={"Authorization": f"Bearer {TOKEN}"})
+        assert r.status_code in (400, 403, 204), (update, r.status_code, r.text)
+    time.sleep(0.3)
+    assert listener.contacts == 0
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(prefix=st.sampled_from(["", "# c\n", 'BIND("SERVICE" AS ?q) ', "?s ?p ?o . ",
+                               "OPTIONAL { ?s ?p ?o } ", r"BIND(<http://ex/a\u0023> AS ?z) "]),
+       keyword=st.sampled_from(["SERVICE", "service", "Service", "SERVICE SILENT"]),
+       wrap=st.sampled_from(["{}", "{{ {} }}", "FILTER EXISTS {{ {} }}",
+                             "{{ SELECT * WHERE {{ {} }} }}", "MINUS {{ {} }}",
+                             "{{ {} }} UNION {{ ?a ?b ?c }}"]))
+def test_service_at_random_positions_never_connects(server: Server, listener: Listener,
+                                                    prefix: str, keyword: str,
+                                                    wrap: str) -> None:
+    call = f"{keyword} <{listener.url}> {{ ?s ?p ?o }}"
+    query = f"SELECT * WHERE {{ {prefix}{wrap.format(call)} }}"
+    r = requests.post(server.sparql, data={"query": query}, timeout=30)
+    assert r.status_code in (400, 403), (query, r.status_code, r.text)
+    assert listener.contacts == 0
+
+
+def test_quadratic_inputs_do_not_stall_other_queries(server: Server) -> None:
+    """The old lexer took O(n^2) on 'a-a-a-…' in the request thread; a probe must answer while
+    such requests run."""
+    body = "ASK { " + "a-" * 45_000 + " }"
+    results: list[int] = []
+
+    def attack() -> None:
+        r = requests.post(server.sparql, data=body, timeout=60,
+                          headers={"Content-Type": "application/sparql-query"})
+        results.append(r.status_code)
+
+    threads = [threading.Thread(target=attack) for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(0.2)
+    start = time.monotonic()
+    r = requests.post(server.sparql, data={"query": PROBE}, timeout=30)
+    probe_seconds = time.monotonic() - start
+    for t in threads:
+        t.join(60)
+    assert r.status_code == 200
+    assert probe_seconds < 5.0, probe_seconds
+    assert results == [400] * 4

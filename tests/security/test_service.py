@@ -18,7 +18,6 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from tests.web.conftest import FIXTURE, TOKEN, Server, start_server, stop_server
 
 PROBE = "ASK { ?s ?p ?o }"
@@ -90,7 +89,8 @@ def attacks(url: str) -> list[str]:
         f"SELECT * WHERE {{ SERVICE loop:sparql {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ VALUES ?e {{ <{url}> }} SERVICE ?e {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ sErViCe <{url}> {{ ?s ?p ?o }} }}",
-        f"SELECT * WHERE {{ # SERVICE in a comment, then for real\n SERVICE <{url}> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ # SERVICE in a comment, then for real\n "
+        f"SERVICE <{url}> {{ ?s ?p ?o }} }}",
     ]
 
 

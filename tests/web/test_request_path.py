@@ -15,7 +15,8 @@ import pytest
 import requests
 
 from alliance_kg.errors import ErrorKind, KGError
-from alliance_kg.web import params, sparql, sparqltext
+from alliance_kg.store import analysis
+from alliance_kg.web import params
 
 from .conftest import FIXTURE, Server, start_server, stop_server
 
@@ -140,15 +141,20 @@ def test_a_remembered_form_decoding_is_a_fresh_list_and_errors_stay_errors() -> 
         assert err.value.message.startswith("the form body is not valid UTF-8")
 
 
-@pytest.mark.parametrize("query", [
-    *(p.read_text() for p in sorted(QUERIES.glob("*.rq"))),
-    "SELECT * FROM <urn:g> { ?s ?p ?o }", "SELECT ?from { ?s <urn:from> ?from } # FROM",
-    'SELECT * { ?s ?p "FROM NOW() SERVICE" }', "SELECT (NOW() AS ?t) {}",
-    "SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
-    "PREFIX ex: <http://example.org/> SELECT * { SERVICE SILENT ex:sparql { ?s ?p ?o } }",
-    "SELECT * { SERVICE ?where { ?s ?p ?o } }", "select (rand() as ?r) from named <urn:g> {}",
+@pytest.mark.parametrize(("query", "expected"), [
+    *((p.read_text(), (False, False, True)) for p in sorted(QUERIES.glob("*.rq"))),
+    ("SELECT * FROM <urn:g> { ?s ?p ?o }", (True, False, True)),
+    ("SELECT ?from { ?s <urn:from> ?from } # FROM", (False, False, True)),
+    ('SELECT * { ?s ?p "FROM NOW() SERVICE" }', (False, False, True)),
+    ("SELECT (NOW() AS ?t) {}", (False, False, False)),
+    ("SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", (False, True, False)),
+    ("PREFIX ex: <http://example.org/> SELECT * { SERVICE SILENT ex:sparql { ?s ?p ?o } }",
+     (False, True, False)),
+    ("SELECT * { SERVICE ?where { ?s ?p ?o } }", (False, True, False)),
+    ("select (rand() as ?r) from named <urn:g> {}", (True, False, False)),
 ])
-def test_the_one_pass_analysis_agrees_with_sparqltext(query: str) -> None:
-    assert sparql._analysed_cached.__wrapped__(query) == (
-        tuple(sparqltext.service_iris(query)), sparqltext.has_dataset_clause(query),
-        sparqltext.is_deterministic(query))
+def test_the_analysis_reads_dataset_clauses_services_and_determinism(
+        query: str, expected: tuple[bool, bool, bool]) -> None:
+    facts = analysis.analyse(query)
+    assert facts.read
+    assert (facts.has_dataset, facts.calls_service, facts.deterministic) == expected

@@ -9,6 +9,7 @@ from werkzeug.http import parse_accept_header
 
 from alliance_kg.errors import ErrorKind, KGError
 from alliance_kg.formats import BY_KEY
+from alliance_kg.store import analysis
 from alliance_kg.web import negotiation, sparqltext
 
 
@@ -25,7 +26,7 @@ def accept(header: str) -> MIMEAccept:
     ('SELECT * { ?s ?p """\nFROM <urn:g>\n""" }', False),
 ])
 def test_has_dataset_clause(query: str, expected: bool) -> None:
-    assert sparqltext.has_dataset_clause(query) is expected
+    assert analysis.analyse(query).has_dataset is expected
 
 
 def test_using_or_with() -> None:
@@ -62,11 +63,11 @@ def test_add_using_gives_each_where_the_dataset() -> None:
 def test_service_iris_and_silent_clear() -> None:
     q = ("PREFIX wd: <https://query.wikidata.org/> SELECT * { SERVICE SILENT wd:sparql { } "
          "SERVICE <http://x/sparql> { } SERVICE ?ep { } }")
-    assert sparqltext.service_iris(q) == ["https://query.wikidata.org/sparql",
-                                          "http://x/sparql", None]
+    assert set(analysis.service_endpoints(q)) == {"https://query.wikidata.org/sparql",
+                                                  "http://x/sparql", None}
     assert sparqltext.silent_clear("CLEAR GRAPH <urn:g> ; CLEAR SILENT ALL") == \
         "CLEAR SILENT GRAPH <urn:g> ; CLEAR SILENT ALL"
-    assert not sparqltext.is_deterministic("SELECT (RAND() AS ?r) {}")
+    assert not analysis.analyse("SELECT (RAND() AS ?r) {}").deterministic
 
 
 def test_negotiation() -> None:

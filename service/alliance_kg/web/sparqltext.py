@@ -1,11 +1,11 @@
 """Just enough lexing of SPARQL text for the protocol layer.
 
-The protocol needs a few facts about a request before the engine sees it: does a query carry its
-own dataset (``FROM``/``FROM NAMED``), does an update carry ``USING``/``WITH`` (a conflict with
-``using-graph-uri``), does it ``LOAD`` or call a ``SERVICE``, and where to put the ``USING``
-clauses the protocol parameters stand for. Keywords are found by a lexer that skips IRIs,
-strings, comments, variables and prefixed names, so ``?from``, ``ex:with`` or ``"LOAD"`` never
-count. Parsing proper (and every syntax error) is the engine's.
+The update protocol needs a few facts about a request's text: does an update carry
+``USING``/``WITH`` (a conflict with ``using-graph-uri``), and where to put the ``USING`` clauses
+the protocol parameters stand for. No security or caching decision rests on this lexer:
+queries are read by store/analysis.py, and the engine cannot fetch (store/sandbox.py).
+Keywords are found by a lexer that skips IRIs, strings, comments, variables and prefixed names,
+so ``?from`` or ``ex:with`` never count. Parsing proper (and every syntax error) is the engine's.
 """
 
 from __future__ import annotations
@@ -66,22 +66,9 @@ def keywords(text: str) -> set[str]:
     return {t.text.upper() for t in tokens(text) if t.kind == "word"}
 
 
-def has_dataset_clause(query: str) -> bool:
-    """``FROM`` or ``FROM NAMED`` in a query (only the dataset clause uses that keyword)."""
-    return "FROM" in keywords(query)
-
-
 def has_using_or_with(update: str) -> bool:
     """``USING``, ``USING NAMED`` or ``WITH`` anywhere in an update request."""
     return bool({"USING", "WITH"} & keywords(update))
-
-
-#: functions whose value changes from one evaluation to the next: no ETag for such queries
-NONDETERMINISTIC = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE", "SERVICE"})
-
-
-def is_deterministic(query: str) -> bool:
-    return not (NONDETERMINISTIC & keywords(query))
 
 
 def _iri(value: str) -> str:
@@ -143,38 +130,6 @@ def _matching_close(toks: list[Token], i: int) -> int | None:
         if toks[j].kind == "close" and toks[j].depth == depth + 1:
             return j
     return None
-
-
-def prefixes(text: str) -> dict[str, str]:
-    """``PREFIX p: <iri>`` declarations of a query or update."""
-    toks = [t for t in tokens(text)]
-    out: dict[str, str] = {}
-    for a, b, c in zip(toks, toks[1:], toks[2:], strict=False):
-        if a.keyword == "PREFIX" and b.kind == "pname" and c.kind == "iri":
-            out[b.text[:-1] if b.text.endswith(":") else b.text] = c.text[1:-1]
-    return out
-
-
-def service_iris(text: str) -> list[str | None]:
-    """The endpoint of every ``SERVICE`` clause (None for a variable or unknown prefix)."""
-    toks = list(tokens(text))
-    known = prefixes(text)
-    out: list[str | None] = []
-    for i, tok in enumerate(toks):
-        if tok.keyword != "SERVICE":
-            continue
-        j = i + 1
-        if j < len(toks) and toks[j].keyword == "SILENT":
-            j += 1
-        target = toks[j] if j < len(toks) else None
-        if target is not None and target.kind == "iri":
-            out.append(target.text[1:-1])
-        elif target is not None and target.kind == "pname":
-            prefix, _, local = target.text.partition(":")
-            out.append(known[prefix] + local if prefix in known else None)
-        else:
-            out.append(None)
-    return out
 
 
 def silent_clear(update: str) -> str:

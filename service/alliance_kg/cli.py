@@ -29,6 +29,7 @@ from .knowledge.merge import merge as merge_sources
 from .knowledge.names import compact
 from .knowledge.query import ALL_FORMATS, render, run_query
 from .knowledge.validate import INFERENCE_MODES, RENDER_FORMATS, validate_files
+from .locations import is_packaged
 from .namespaces import ONTOLOGY
 
 EXIT_OK = 0
@@ -95,8 +96,9 @@ def _write(data: bytes, output: Path | None) -> None:
 
 ROOT_OPTION = click.option(
     "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Project folder holding ontology/, data/ and shapes/ "
-         "(default: ALLIANCE_KG_ROOT, else found from the working directory).")
+    help="Project folder holding ontology/, data/ and shapes/ (default: ALLIANCE_KG_ROOT, "
+         "else the checkout of the package or of the working directory, else the knowledge "
+         "installed with the package).")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -219,7 +221,9 @@ def query(query: str | None, query_file: IO[str] | None, fmt: str | None, no_inf
 
     The default graph is asserted + inferred; every graph is also named (GRAPH ?g). Our prefixes
     (akg:, akr:, rdfs:, owl:, skos: ...) are pre-declared. When the built file is missing or
-    older than a knowledge file, the dataset is built in memory first. Exit 2 on a syntax error.
+    older than a knowledge file, the dataset is built in memory first; with the knowledge
+    installed with the package (no checkout), it is built once into the user data directory.
+    Exit 2 on a syntax error.
     """
     if (query is None) == (query_file is None):
         raise click.UsageError("give a QUERY or --file FILE (exactly one)")
@@ -228,7 +232,12 @@ def query(query: str | None, query_file: IO[str] | None, fmt: str | None, no_inf
     say = progress()
     try:
         path = settings.dataset_path
-        if is_stale(settings.root, path):
+        if is_packaged(settings.root):
+            # the installed package's knowledge never changes: build it once, into the user
+            # data directory, for every later command
+            ensure_built(settings, progress=say)
+            ds = load_files([path])
+        elif is_stale(settings.root, path):
             if say:
                 say(f"{_display(path)} is missing or stale: building in memory "
                     "(run `alliance-kg build` to keep it)")
@@ -282,7 +291,9 @@ def merge(sources: tuple[str, ...], graph: str | None, input_format: str | None,
     Each source goes into its own named graph (re-merging replaces it), with its provenance in
     akgraph:catalogue; the union is joined through the alignment links, reasoned over and
     validated, and the report lists new entities, joined entities and conflicts. Merged sources
-    live in dist/alliance-kg.merged.nq, which `query` and `serve` load with the dataset; with
+    live in dist/alliance-kg.merged.nq (without a checkout: in the user data directory,
+    ~/.local/share/alliance-kg/VERSION-HASH/dist/ on Linux), which `query` and `serve` load
+    with the dataset; with
     --service URL they go into that running service's store instead (one SOURCE per call).
     Without SOURCES, joins and checks what is already merged. Exit 0 merged, 1 --strict found
     conflicts or violations (or the union contradicts the ontology), 2 bad input (file:line:col),

@@ -11,23 +11,27 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import locations
+
 ENV_PREFIX = "ALLIANCE_KG_"
 
 
 def _find_root() -> Path:
-    """The project folder holding ``ontology/``, ``data/`` and ``shapes/``.
+    """The project folder holding ``ontology/``, ``data/``, ``shapes/`` and ``queries/``.
 
-    The package is installed from the repository (editable or not); the knowledge files stay at
-    the top of the repository, so we look upward from this file and from the working directory.
+    In order: ``ALLIANCE_KG_ROOT``; the checkout the package is installed from (editable, or
+    pre-commit's clone); a checkout at or above the working directory (a curator with the
+    wheel installed); the copy packaged in the wheel (``locations.packaged_root``, so the
+    commands work from any folder); the working directory (its ``shapes/`` may be missing,
+    which the commands report).
     """
     env = os.environ.get(ENV_PREFIX + "ROOT")
     if env:
         return Path(env).resolve()
-    for start in (Path(__file__).resolve(), Path.cwd().resolve()):
-        for parent in (start, *start.parents):
-            if (parent / "ontology").is_dir() and (parent / "shapes").is_dir():
-                return parent
-    return Path.cwd().resolve()
+    checkout = locations.find_checkout((Path(__file__).resolve(), Path.cwd().resolve()))
+    if checkout is not None:
+        return checkout
+    return locations.packaged_root() or Path.cwd().resolve()
 
 
 @dataclass
@@ -49,6 +53,8 @@ class Settings:
     validate_on_update: bool = True
     query_timeout: float = 30.0  #: seconds
     max_results: int = 100_000  #: rows (SELECT) or triples (CONSTRUCT/DESCRIBE)
+    #: MiB a query process may allocate beyond the server's own mapping (0: no cap)
+    query_memory_mib: int = 1024
     #: MiB of answers to repeated read queries kept until the next write (web/resultcache.py;
     #: embedded stores only; 0 turns it off)
     result_cache_mib: float = 64.0
@@ -75,10 +81,20 @@ class Settings:
     #: worker processes of the HTTP server (more than 1: read-only in-memory or remote store)
     workers: int = 1
     dist_dir: str = "dist"
+    #: user data directory, where the packaged knowledge's outputs go (None: the platform's,
+    #: ~/.local/share/alliance-kg on Linux; see locations.user_data_dir)
+    data_dir: str | None = None
+
+    @property
+    def output_dir(self) -> Path:
+        """Where build, merge and the dataset cache write: ``dist_dir`` under the checkout, or,
+        for the packaged (read-only) knowledge, under the user data directory
+        (``locations.output_base``). An absolute ``dist_dir`` is used as it is."""
+        return locations.output_base(self.root, self.data_dir) / self.dist_dir
 
     @property
     def dataset_path(self) -> Path:
-        return self.root / self.dist_dir / "alliance-kg.trig"
+        return self.output_dir / "alliance-kg.trig"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:

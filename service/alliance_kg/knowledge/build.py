@@ -40,6 +40,7 @@ from rdflib.term import Node
 
 from ..config import Settings
 from ..errors import ErrorKind, KGError
+from ..locations import content_hash
 from ..namespaces import (
     ASSERTED,
     BASE,
@@ -47,6 +48,7 @@ from ..namespaces import (
     INFERRED,
     ONTOLOGY,
     PREFIXES,
+    SCHEMA,
     SHAPES,
     VOID,
     bind_prefixes,
@@ -121,13 +123,16 @@ def build_dataset(root: Path, *, validate_shapes: bool = True,
         target = ds.graph(graph_name)  # type: ignore[arg-type]
         for t in graph:
             target.add(t)
-    describe(ds, [_relative(root, p) for key in ("ontology", "data", "shapes")
-                  for p in sources[key]])
+    files = [p for key in ("ontology", "data", "shapes") for p in sources[key]]
+    describe(ds, [_relative(root, p) for p in files], build=content_hash(root, files))
     return ds
 
 
-def describe(ds: rdflib.Dataset, source_files: Iterable[str]) -> Graph:
-    """(Re)write the description graph: VoID triple counts per graph and the source files."""
+def describe(ds: rdflib.Dataset, source_files: Iterable[str], *,
+             build: str | None = None) -> Graph:
+    """(Re)write the description graph: VoID triple counts per graph, the source files and the
+    build identifier (``schema:version``, the sources' content hash: a file time or a commit
+    would make identical knowledge look different, or different knowledge look the same)."""
     ds.remove_graph(ds.graph(DESCRIPTION))
     g = ds.graph(DESCRIPTION)
     g.add((DATASET_IRI, RDF.type, VOID.Dataset))
@@ -139,6 +144,8 @@ def describe(ds: rdflib.Dataset, source_files: Iterable[str]) -> Graph:
     g.add((DATASET_IRI, VOID.triples, Literal(len(default))))
     for source in sorted(source_files):
         g.add((DATASET_IRI, DCTERMS.source, Literal(source)))
+    if build is not None:
+        g.add((DATASET_IRI, SCHEMA.version, Literal(build)))
     for graph in ds.graphs():
         name = graph.identifier
         if name in (DATASET_DEFAULT_GRAPH_ID, DESCRIPTION) or not len(graph):

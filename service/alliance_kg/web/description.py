@@ -19,8 +19,18 @@ from flask import Blueprint, Response, request, url_for
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
+from .. import __version__
 from ..formats import BY_KEY, Format, Kind, of_kind
-from ..namespaces import ASSERTED, DESCRIPTION, INFERRED, PREFIXES, SD, VOID, bind_prefixes
+from ..namespaces import (
+    ASSERTED,
+    DESCRIPTION,
+    INFERRED,
+    PREFIXES,
+    SCHEMA,
+    SD,
+    VOID,
+    bind_prefixes,
+)
 from . import conditional, negotiation
 from .context import AppState, state
 
@@ -39,6 +49,27 @@ NTRIPLES = BY_KEY["ntriples"]
 
 def dataset_iri(st: AppState) -> URIRef:
     return URIRef(st.settings.public_base + "dataset")
+
+
+def dataset_build(st: AppState) -> str | None:
+    """The build identifier the build wrote (``schema:version`` of the dataset in
+    ``akgraph:description``: the content hash of its sources), or None (no description graph,
+    e.g. a remote store loaded by someone else). Read once per store generation."""
+    def read() -> str | None:
+        value = build_metadata(st, dataset_iri(st)).value(dataset_iri(st), SCHEMA.version)
+        return None if value is None else str(value)
+
+    build: str | None = st.cached("build", read)
+    return build
+
+
+def add_versions(g: rdflib.Graph, service: URIRef, dataset: URIRef, st: AppState) -> None:
+    """Which software answers (the package version, ``schema:softwareVersion`` of the
+    endpoint) and which build of the data (``schema:version`` of the dataset)."""
+    g.add((service, SCHEMA.softwareVersion, Literal(__version__)))
+    build = dataset_build(st)
+    if build is not None:
+        g.add((dataset, SCHEMA.version, Literal(build)))
 
 
 def graph_counts(st: AppState) -> dict[str, int]:
@@ -87,6 +118,7 @@ def build_service_description(st: AppState, endpoint: str) -> rdflib.Graph:
     counts = graph_counts(st)
     ds = dataset_iri(st)
     g.add((svc, SD.defaultDataset, ds))
+    add_versions(g, svc, ds, st)
     g.add((ds, RDF.type, SD.Dataset))
     default = BNode()
     g.add((ds, SD.defaultGraph, default))
@@ -161,6 +193,7 @@ def build_void(st: AppState, endpoint: str, graph_store: str) -> rdflib.Graph:
     if (ds, DCTERMS.title, None) not in g:
         g.add((ds, DCTERMS.title, Literal("Alliance KG", lang="en")))
     g.add((ds, VOID.sparqlEndpoint, URIRef(endpoint)))
+    add_versions(g, URIRef(endpoint), ds, st)
     g.add((ds, VOID.dataDump, URIRef(graph_store)))
     g.add((ds, VOID.uriSpace, Literal(st.settings.public_base + "resource/")))
     g.add((ds, VOID.triples, Literal(sum(counts.values()), datatype=XSD.integer)))

@@ -1,7 +1,9 @@
 """``/healthz``: 200 with the store's name and triple count, 503 if the store cannot answer.
 
 It also reports the result cache (web/resultcache.py: entries, bytes, hits, misses, or null
-when off), so an operator can see whether the cache earns its memory."""
+when off), so an operator can see whether the cache earns its memory, and what is running:
+``version`` (the package) and ``build`` (the dataset's content hash, from its description;
+null when the store has none)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from flask import Blueprint, Response, jsonify
 
 from .. import __version__
 from .context import state
+from .description import dataset_build
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger("alliance_kg.web")
@@ -22,6 +25,7 @@ def healthz() -> Response:
     try:
         graphs = st.store.graph_names()
         triples = st.store.count(None) + sum(st.store.count(g) for g in graphs)
+        build = dataset_build(st)
     except Exception as exc:  # the point of a health check: any failure is "unhealthy"
         log.warning("health check failed: %s", exc)
         resp = jsonify(status="unavailable", store=st.store.name,
@@ -31,7 +35,7 @@ def healthz() -> Response:
     else:
         cache = st.results
         resp = jsonify(status="ok", store=st.store.name, triples=triples, graphs=len(graphs),
-                       generation=st.generation, version=__version__,
+                       generation=st.generation, version=__version__, build=build,
                        result_cache=None if cache is None else {
                            "entries": len(cache), "bytes": cache.size, "hits": cache.hits,
                            "misses": cache.misses})

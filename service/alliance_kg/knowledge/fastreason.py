@@ -78,10 +78,10 @@ _UNSUPPORTED = frozenset({
 })
 
 _LOCK = threading.Lock()
-_SCHEMA_CACHE: dict[frozenset[Triple], _Schema] = {}
+_SCHEMA_CACHE: dict[frozenset[Triple], Schema] = {}
 
 
-class _Schema:
+class Schema:
     """The ontology closed by owlrl, read into the tables the instance rules use."""
 
     def __init__(self, ontology: Graph) -> None:
@@ -142,12 +142,14 @@ def _constructs(g: Graph) -> Iterable[Node]:
             yield o
 
 
-def _schema(ontology: Graph) -> _Schema:
+def schema_of(ontology: Graph) -> Schema:
+    """The closed schema of an ontology (cached: the incremental path and every closure of the
+    same ontology share it)."""
     key = frozenset(ontology)
     with _LOCK:
         found = _SCHEMA_CACHE.get(key)
     if found is None:
-        found = _Schema(ontology)
+        found = Schema(ontology)
         with _LOCK:
             if len(_SCHEMA_CACHE) >= 4:
                 _SCHEMA_CACHE.clear()
@@ -162,24 +164,73 @@ def _is_schema_triple(p: Node, o: Node) -> bool:
     return isinstance(p, URIRef) and str(p).startswith((_OWL, _RDFS)) and p not in _ANNOTATIONS
 
 
-class _Fallback(Exception):
+def data_fallback(triple: Triple) -> str | None:
+    """Why an asserted triple takes the data outside the compiled rules, or None: a schema
+    statement (hierarchy, property kinds, class expressions) or an unsupported construct."""
+    _, predicate, obj = triple
+    if predicate == RDF.type:
+        if _is_schema_triple(RDF.type, obj):
+            return f"the data states {compact(predicate)} {compact(obj)}"
+        return None
+    if _is_schema_triple(predicate, obj) or predicate in _UNSUPPORTED:
+        return f"the data uses {compact(predicate)}"
+    return None
+
+
+def vocabulary_type(node: Node) -> bool:
+    """A class of the OWL/RDFS vocabulary that the compiled rules must not derive for data
+    (it would make data into schema, which only the general path handles)."""
+    return (isinstance(node, URIRef) and str(node).startswith((_OWL, _RDFS))
+            and node not in _HARMLESS_TYPES)
+
+
+class Fallback(Exception):
     """The compiled rules cannot give owlrl's answer for this input; the reason is the text."""
+
+
+class Rules:
+    """A :class:`Schema`'s tables with terms replaced by integer codes: what the instance rules
+    join on, shared by the closure below and by :mod:`.incremental`."""
+
+    def __init__(self, schema: Schema, code: Callable[[Node], int]) -> None:
+        def coded(table: dict[Node, set[Node]]) -> dict[int, list[int]]:
+            return {code(k): [code(v) for v in vs] for k, vs in table.items()}
+
+        self.type_id = code(RDF.type)
+        self.supers, self.inverses = coded(schema.supers), coded(schema.inverses)
+        self.symmetric = {code(p) for p in schema.symmetric}
+        self.transitive = {code(p) for p in schema.transitive}
+        self.chains = [(code(p), [code(s) for s in steps]) for p, steps in schema.chains]
+        #: per predicate: the (head, steps, index) of each chain position it fills
+        self.in_chain: dict[int, list[tuple[int, list[int], int]]] = defaultdict(list)
+        for head, steps in self.chains:
+            for i, step in enumerate(steps):
+                self.in_chain[step].append((head, steps, i))
+        self.in_chain = dict(self.in_chain)
+        self.domains, self.ranges = coded(schema.domains), coded(schema.ranges)
+        self.superclasses = coded(schema.superclasses)
+        self.functional = {code(p) for p in schema.functional}
+        self.inverse_functional = {code(p) for p in schema.inverse_functional}
+        self.irreflexive = {code(p) for p in schema.irreflexive}
+        self.asymmetric = {code(p) for p in schema.asymmetric}
+        #: predicates whose facts are joined (transitive or in a chain), so indexed both ways
+        self.indexed = self.transitive | set(self.in_chain)
 
 
 def closure(asserted: Graph, ontology: Graph) -> Graph:
     """The triples OWL 2 RL entails from asserted + ontology (plus noise that
     :func:`~alliance_kg.knowledge.reason.infer` filters). The fast path returns only triples
     not already asserted; the general path returns the whole closure, inputs included."""
-    schema = _schema(ontology)
+    schema = schema_of(ontology)
     # millions of small tuples: the cyclic GC would rescan them all again and again (there are
     # no cycles to find), which doubled the time at 10^6 triples
     collecting = gc.isenabled()
     gc.disable()
     try:
         if schema.unsupported:
-            raise _Fallback("the ontology uses " + ", ".join(schema.unsupported))
+            raise Fallback("the ontology uses " + ", ".join(schema.unsupported))
         new, data_bnodes = _instance_closure(asserted, ontology, schema)
-    except _Fallback as why:
+    except Fallback as why:
         LAST_PATH[0] = f"general: {why}"
         return general_closure(asserted, ontology)
     finally:
@@ -284,7 +335,7 @@ _concat = str.__add__
 _startswith = str.startswith
 
 
-def _key(term: Node) -> object:
+def term_key(term: Node) -> object:
     """A dict key for a term that hashes in C: rdflib's ``Identifier.__hash__`` and ``__eq__``
     are Python functions, and numbering 3 x 10^6 terms through them was a tenth of the time."""
     kind = type(term)
@@ -295,14 +346,14 @@ def _key(term: Node) -> object:
     return term
 
 
-def _instance_closure(asserted: Graph, ontology: Graph, schema: _Schema
+def _instance_closure(asserted: Graph, ontology: Graph, schema: Schema
                       ) -> tuple[list[Triple], set[Node]]:
     """(the new triples, the data's blank nodes)."""
     ids: dict[object, int] = {}
     terms: list[Node] = []
 
     def code(term: Node) -> int:
-        k = _key(term)
+        k = term_key(term)
         n = ids.get(k)
         if n is None:
             n = ids[k] = len(terms)
@@ -310,12 +361,12 @@ def _instance_closure(asserted: Graph, ontology: Graph, schema: _Schema
         return n
 
     def lookup(term: Node) -> int | None:
-        return ids.get(_key(term))
+        return ids.get(term_key(term))
 
-    type_id = code(RDF.type)
-    # per predicate (and per class, for rdf:type): does the data state schema with it?
+    rules = Rules(schema, code)
+    type_id = rules.type_id
+    # predicates (and classes, for rdf:type, as -1 - code) already found not to state schema
     schema_use: dict[int, bool] = {}
-    schema_class: dict[int, bool] = {}
     data_bnodes: set[Node] = set()
     facts: set[tuple[int, int, int]] = set()
     for graph in (asserted, ontology):
@@ -323,18 +374,12 @@ def _instance_closure(asserted: Graph, ontology: Graph, schema: _Schema
         for subject, predicate, obj in graph:
             t = (code(subject), code(predicate), code(obj))
             if is_data:
-                if t[1] == type_id:
-                    bad = schema_class.get(t[2])
-                    if bad is None:
-                        bad = schema_class[t[2]] = _is_schema_triple(RDF.type, obj)
-                else:
-                    bad = schema_use.get(t[1])
-                    if bad is None:
-                        bad = schema_use[t[1]] = (_is_schema_triple(predicate, obj)
-                                                  or predicate in _UNSUPPORTED)
-                if bad:
-                    raise _Fallback(f"the data states {compact(predicate)} {compact(obj)}"
-                                    if t[1] == type_id else f"the data uses {compact(predicate)}")
+                key = -1 - t[2] if t[1] == type_id else t[1]
+                if key not in schema_use:
+                    why = data_fallback((subject, predicate, obj))
+                    if why is not None:
+                        raise Fallback(why)
+                    schema_use[key] = False
                 if type(subject) is BNode:
                     data_bnodes.add(subject)
                 if type(obj) is BNode:
@@ -342,20 +387,10 @@ def _instance_closure(asserted: Graph, ontology: Graph, schema: _Schema
             facts.add(t)
     given = set(facts)
 
-    def coded(table: dict[Node, set[Node]]) -> dict[int, list[int]]:
-        return {code(k): [code(v) for v in vs] for k, vs in table.items()}
-
-    supers, inverses = coded(schema.supers), coded(schema.inverses)
-    symmetric = {code(p) for p in schema.symmetric}
-    transitive = {code(p) for p in schema.transitive}
-    chains = [(code(p), [code(s) for s in steps]) for p, steps in schema.chains]
-    literal = [isinstance(t, Literal) for t in terms]  # codes above may have added terms
-    # per chain position: which (chain, index) a predicate appears at
-    in_chain: dict[int, list[tuple[int, list[int], int]]] = defaultdict(list)
-    for head, steps in chains:
-        for i, step in enumerate(steps):
-            in_chain[step].append((head, steps, i))
-    indexed = transitive | set(in_chain)
+    supers, inverses = rules.supers, rules.inverses
+    symmetric, transitive, in_chain = rules.symmetric, rules.transitive, rules.in_chain
+    literal = [isinstance(t, Literal) for t in terms]
+    indexed = rules.indexed
     out: dict[int, defaultdict[int, set[int]]] = {p: defaultdict(set) for p in indexed}
     inn: dict[int, defaultdict[int, set[int]]] = {p: defaultdict(set) for p in indexed}
 
@@ -379,12 +414,11 @@ def _instance_closure(asserted: Graph, ontology: Graph, schema: _Schema
             inn[p][o].add(s)
         for q in supers.get(p, ()):
             add((s, q, o))
-        if literal[o]:
-            continue  # an inverse or symmetric twin would have a literal subject
-        for q in inverses.get(p, ()):
-            add((o, q, s))
-        if p in symmetric:
-            add((o, p, s))
+        if not literal[o]:  # an inverse or symmetric twin would have a literal subject
+            for q in inverses.get(p, ()):
+                add((o, q, s))
+            if p in symmetric:
+                add((o, p, s))
         if p in transitive:
             for x in tuple(out[p].get(o, ())):
                 add((s, p, x))
@@ -403,7 +437,7 @@ def _instance_closure(asserted: Graph, ontology: Graph, schema: _Schema
 
     _check_functional(facts, schema, lookup, terms)
     # types: domains and ranges of every property triple, then every superclass
-    domains, ranges = coded(schema.domains), coded(schema.ranges)
+    domains, ranges = rules.domains, rules.ranges
     types: set[tuple[int, int]] = {(s, o) for s, p, o in facts if p == type_id}
     for s, p, o in facts:
         for c in domains.get(p, ()):
@@ -411,7 +445,7 @@ def _instance_closure(asserted: Graph, ontology: Graph, schema: _Schema
         if not literal[o]:
             for c in ranges.get(p, ()):
                 types.add((o, c))
-    superclasses = coded(schema.superclasses)
+    superclasses = rules.superclasses
     for s, c in list(types):
         for d in superclasses.get(c, ()):
             types.add((s, d))
@@ -419,14 +453,13 @@ def _instance_closure(asserted: Graph, ontology: Graph, schema: _Schema
     _check_clashes(facts, types, schema, lookup, terms)
     for si, c in types:
         node = terms[c]
-        if (isinstance(node, URIRef) and str(node).startswith((_OWL, _RDFS))
-                and node not in _HARMLESS_TYPES and (si, type_id, c) not in given):
-            raise _Fallback(f"the data is entailed to be a {compact(node)}")
+        if vocabulary_type(node) and (si, type_id, c) not in given:
+            raise Fallback(f"the data is entailed to be a {compact(node)}")
     return ([(terms[s], terms[p], terms[o]) for s, p, o in facts - given if not literal[s]],
             data_bnodes)
 
 
-def _check_functional(facts: set[tuple[int, int, int]], schema: _Schema,
+def _check_functional(facts: set[tuple[int, int, int]], schema: Schema,
                       lookup: Callable[[Node], int | None], terms: list[Node]) -> None:
     """prp-fp/prp-ifp make two values of a functional property owl:sameAs: general path."""
     for props, forward in ((schema.functional, True), (schema.inverse_functional, False)):
@@ -438,12 +471,12 @@ def _check_functional(facts: set[tuple[int, int, int]], schema: _Schema,
             if p in coded:
                 key, value = ((p, s), o) if forward else ((p, o), s)
                 if seen.setdefault(key, value) != value:
-                    raise _Fallback(f"{compact(terms[p])} has two values for "
+                    raise Fallback(f"{compact(terms[p])} has two values for "
                                     f"{compact(terms[key[1]])} (so they are owl:sameAs)")
 
 
 def _check_clashes(facts: set[tuple[int, int, int]], types: set[tuple[int, int]],
-                   schema: _Schema, lookup: Callable[[Node], int | None],
+                   schema: Schema, lookup: Callable[[Node], int | None],
                    terms: list[Node]) -> None:
     clashes: list[str] = []
     by_class: dict[int, set[int]] = defaultdict(set)
@@ -470,7 +503,7 @@ def _check_clashes(facts: set[tuple[int, int, int]], types: set[tuple[int, int]]
                 clashes.append(f"{compact(terms[s])} and {compact(terms[o])} are "
                                f"{compact(terms[p])} of each other, but the property is "
                                "asymmetric")
-    _raise_clashes(clashes)
+    raise_clashes(clashes)
 
 
 # -- the general path ------------------------------------------------------------------------
@@ -548,10 +581,10 @@ def check_consistency(g: Graph) -> None:
             if (o, p, s) in g:
                 clashes.append(f"{compact(s)} and {compact(o)} are {compact(p)} of each other, "
                                "but the property is asymmetric")
-    _raise_clashes(clashes)
+    raise_clashes(clashes)
 
 
-def _raise_clashes(clashes: list[str]) -> None:
+def raise_clashes(clashes: list[str]) -> None:
     if not clashes:
         return
     clashes = sorted(set(clashes))

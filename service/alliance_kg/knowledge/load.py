@@ -4,14 +4,18 @@ Every file is parsed by Oxigraph first (``pyoxigraph.parse``): it is strict (W3C
 validation) and reports the exact line and column of an error, and what it accepts is exactly
 what the service's store (Oxigraph) will accept when it loads the built dataset. A file that only
 rdflib would read therefore fails here, at ``file:line:col``, and not later at service start-up.
-rdflib is the fallback in two cases: JSON-LD (rdflib can fetch remote ``@context`` documents,
-Oxigraph cannot) and errors Oxigraph reports without a position (RDF/XML well-formedness), where
-rdflib's SAX parser knows the line and column.
+rdflib only locates errors Oxigraph reports without a position; its result is never used, so
+its JSON-LD loader (which fetches remote and ``file:`` contexts) is never reached. Before any
+parser sees them, the bytes pass :func:`.rdfinput.prepare`: our own JSON-LD context named by IRI
+is put inline, any other context IRI, XML entity declarations and nesting past
+``rdfinput.MAX_DEPTH`` are bad input.
 
-Blank nodes get **canonical labels** (W3C RDFC-1.0 over each file, salted with a hash of the
-file's bytes): the same file always yields the same labels, so everything downstream (reports,
-inconsistency messages, the built TriG) is deterministic, while blank nodes of different files
-never collide.
+Blank nodes get **deterministic labels**: numbered in the order the parser first meets them,
+salted with a hash of the file's bytes. The same file always yields the same labels, so
+everything downstream (reports, inconsistency messages, the built TriG) is deterministic, while
+blank nodes of different files never collide. (RDFC-1.0 canonical labels, used before, cost
+time exponential in a chain of blank nodes, and crashed a server thread on deep ``[ [ ] ]``
+nesting; the salt made their one advantage, labels independent of the serialization, moot.)
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from rdflib.term import Node
 from ..errors import ErrorKind, KGError
 from ..formats import Format, Kind, by_path
 from ..namespaces import bind_prefixes
+from . import rdfinput
 
 STDIN = "-"
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -78,11 +83,13 @@ def load_files(paths: Iterable[Path | str], *, fmt: Format | None = None) -> rdf
     return ds
 
 
-def parse_bytes(data: bytes, fmt: Format, *, name: str = "<input>") -> list[QuadTuple]:
+def parse_bytes(data: bytes, fmt: Format, *, name: str = "<input>",
+                contexts: rdfinput.Contexts | None = None) -> list[QuadTuple]:
     """Parse one document into rdflib quads (graph ``DATASET_DEFAULT_GRAPH_ID`` for the default).
 
     The building block of :func:`load_files`, for callers that already hold the bytes (the
-    service's request bodies, tests). Errors as in :func:`load_files`.
+    service's request bodies, tests). ``contexts``: the JSON-LD contexts that may be named by
+    IRI (default: ours, :func:`.rdfinput.default_contexts`). Errors as in :func:`load_files`.
     """
     if data.startswith(_GZIP_MAGIC):
         try:
@@ -92,13 +99,14 @@ def parse_bytes(data: bytes, fmt: Format, *, name: str = "<input>") -> list[Quad
     ox_format = getattr(ox.RdfFormat, fmt.oxigraph or "", None)
     if ox_format is None:  # pragma: no cover - every RDF format of the table has one
         raise KGError(ErrorKind.BAD_INPUT, f"cannot parse {fmt.key}", file=name)
+    data = rdfinput.prepare(data, fmt, name=name, contexts=contexts)
     try:
         quads: list[ox.Quad] = list(ox.parse(data, ox_format, rename_blank_nodes=False))
     except SyntaxError as exc:
         quads = _fallback(data, fmt, name, exc)
     except ValueError as exc:  # e.g. bytes that are not UTF-8 in a text format
         raise KGError(ErrorKind.BAD_INPUT, f"cannot read {fmt.key}: {exc}", file=name) from None
-    return _to_rdflib(_canonical(quads, data), name)
+    return _to_rdflib(_labelled(quads, data), name)
 
 
 def union_graph(ds: rdflib.Dataset) -> Graph:
@@ -154,16 +162,12 @@ def read_bytes(name: str) -> bytes:
 
 
 def _fallback(data: bytes, fmt: Format, name: str, ox_error: SyntaxError) -> list[ox.Quad]:
-    """Oxigraph refused the document: rdflib may still read JSON-LD, or locate the error."""
-    if fmt.key == "jsonld" or ox_error.lineno is None:
+    """Oxigraph refused the document: rdflib may locate the error when Oxigraph did not."""
+    if ox_error.lineno is None and fmt.key != "jsonld":
         try:
-            quads = _rdflib_parse(data, fmt)
+            _rdflib_parse(data, fmt)
         except Exception as exc:  # rdflib's parsers raise anything; all of it is bad input
-            if ox_error.lineno is None:
-                raise _rdflib_error(exc, name) from None
-        else:
-            if fmt.key == "jsonld":
-                return quads
+            raise _rdflib_error(exc, name) from None
     raise _oxigraph_error(ox_error, name) from None
 
 
@@ -238,21 +242,23 @@ def ox_term(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 # -- canonical blank nodes and conversion --------------------------------------------------------
 
 
-def _canonical(quads: list[ox.Quad], data: bytes) -> Iterator[ox.Quad]:
-    """Quads with blank nodes renamed by RDFC-1.0, as labels salted by the document's hash."""
+def _labelled(quads: list[ox.Quad], data: bytes) -> Iterator[ox.Quad]:
+    """Quads with blank nodes numbered in order of first appearance, salted by the document's
+    hash (linear time whatever the graph's shape)."""
     if not any(isinstance(t, ox.BlankNode) for q in quads
                for t in (q.subject, q.object, q.graph_name)):
         return iter(quads)
-    dataset = ox.Dataset(quads)
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    salt = hashlib.sha256(data).hexdigest()[:8]
-    prefix = f"b{salt}_"
+    prefix = f"b{hashlib.sha256(data).hexdigest()[:8]}_"
+    labels: dict[ox.BlankNode, ox.BlankNode] = {}
 
     def rename(t: ox.BlankNode) -> ox.BlankNode:
-        return ox.BlankNode(prefix + t.value.removeprefix("c14n"))
+        label = labels.get(t)
+        if label is None:
+            label = labels[t] = ox.BlankNode(f"{prefix}{len(labels)}")
+        return label
 
     out = []
-    for q in dataset:
+    for q in quads:
         s, o, g = q.subject, q.object, q.graph_name
         out.append(ox.Quad(rename(s) if isinstance(s, ox.BlankNode) else s, q.predicate,
                            rename(o) if isinstance(o, ox.BlankNode) else o,

@@ -68,6 +68,7 @@ from ..namespaces import (
     WDT,
     bind_prefixes,
 )
+from . import rdfinput
 from .load import STDIN, load_files, ox_term, parse_bytes, quiet_literals, read_bytes
 from .names import compact, plain
 from .reason import infer, merged
@@ -364,15 +365,17 @@ def _read_file_source(name: str, graph: str | None, fmt: Format | None, stamp: s
 
 
 def read_source(data: bytes, *, name: str, graph: str | None = None, fmt: Format | None = None,
-                stamp: str | None = None, sha256: str | None = None) -> Source:
+                stamp: str | None = None, sha256: str | None = None,
+                contexts: rdfinput.Contexts | None = None) -> Source:
     """Parse one source's bytes (gzip-compressed or not) into a :class:`Source`.
 
     ``name`` is what the catalogue records as ``dcterms:source`` (``-`` is standard input) and,
     without ``graph``, what names the graph (:func:`source_graph`); without ``fmt`` its
     extension tells the format. ``sha256`` is the checksum to record when the caller has
     already decoded the bytes it received (the service, for a ``Content-Encoding: gzip`` body);
-    by default the checksum of ``data``. ``KGError(BAD_INPUT)`` with line and column for a
-    syntax error.
+    by default the checksum of ``data``. ``contexts``: the JSON-LD contexts that may be named by
+    IRI (:mod:`.rdfinput`; default ours). ``KGError(BAD_INPUT)`` with line and column for a
+    syntax error or a body :func:`.rdfinput.prepare` refuses.
     """
     shown = "<stdin>" if name == STDIN else name
     if graph is not None:
@@ -388,7 +391,7 @@ def read_source(data: bytes, *, name: str, graph: str | None = None, fmt: Format
     bind_prefixes(content)
     with quiet_literals():
         # every graph of a TriG/N-Quads source goes into the source's one graph
-        for s, p, o, _ in parse_bytes(data, source_fmt, name=shown):
+        for s, p, o, _ in parse_bytes(data, source_fmt, name=shown, contexts=contexts):
             content.add((s, p, o))
     record = SourceRecord(graph=graph or source_graph(name), source=shown, triples=len(content),
                           sha256=sha256 or hashlib.sha256(data).hexdigest(),

@@ -7,7 +7,9 @@ dataset (N-Quads or TriG); ``POST`` to it creates a new graph (201 + ``Location`
 
 Writes need the bearer token, go through :mod:`alliance_kg.web.writes` (scratch copy, re-derive,
 validate, one atomic swap) and answer 201 when they create a graph, 204 otherwise. The inferred
-graph is derived and cannot be written (403).
+graph is derived and cannot be written (403). Every body passes
+:func:`~alliance_kg.knowledge.rdfinput.prepare` first (400 for a context document we would
+have to load, XML entities, nesting too deep).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from flask import Blueprint, Response, request, url_for
 
 from ..errors import ErrorKind, KGError
 from ..formats import Format, Kind, by_media_type, by_path, of_kind
+from ..knowledge import rdfinput
 from ..namespaces import ASSERTED, INFERRED
 from ..store.base import GraphName
 from . import auth, conditional, negotiation, params, writes
@@ -134,7 +137,16 @@ def _body_format() -> tuple[Format, bytes]:
         raise KGError(ErrorKind.UNSUPPORTED_MEDIA_TYPE, f"cannot read {mt} into a graph; "
                       "send one of " + ", ".join(f.media_type for f in GRAPH_FORMATS))
     params.check_utf8_charset(mparams)
-    return fmt, params.read_body(state().settings.max_body_bytes)
+    return fmt, _prepared(fmt, params.read_body(state().settings.max_body_bytes))
+
+
+def _prepared(fmt: Format, data: bytes) -> bytes:
+    """The body as the store's parser may read it (:mod:`~alliance_kg.knowledge.rdfinput`: no
+    context document loaded, no XML entity expanded, nesting bounded), refused with a 400
+    before the write starts."""
+    settings = state().settings
+    return rdfinput.prepare(data, fmt,
+                            contexts=rdfinput.Contexts.ours(settings.root, settings.public_base))
 
 
 def _multipart() -> list[tuple[Format, bytes]]:
@@ -150,7 +162,7 @@ def _multipart() -> list[tuple[Format, bytes]]:
         if fmt is None or fmt.kind is not Kind.GRAPH:
             raise KGError(ErrorKind.UNSUPPORTED_MEDIA_TYPE,
                           f"cannot read part {storage.name!r} ({storage.mimetype or 'no type'})")
-        parts.append((fmt, storage.read()))
+        parts.append((fmt, _prepared(fmt, storage.read())))
     return parts
 
 

@@ -22,7 +22,8 @@ graph into the scratch copy, and ``apply`` swaps exactly those graphs into the s
 ``store.replace_graphs`` call. A malformed body is refused (400, line and column) before
 anything is read from the store; an inconsistent union (422), a strict refusal (409) or a source
 that would take over a graph holding other data (409) is raised before the swap: either way the
-store is unchanged.
+store is unchanged. The body passes :func:`~alliance_kg.knowledge.rdfinput.prepare` (no context
+document is loaded, no XML entity expanded, nesting bounded) before any parser reads it.
 
 **Who may merge.** Merging needs a write token (:func:`.auth.require_writer`: 403 on a read-only
 server, 401 without a valid token). A token scoped to some graphs (``ALLIANCE_KG_TOKENS_FILE``)
@@ -53,6 +54,7 @@ from flask import Blueprint, Response, request, url_for
 from ..errors import ErrorKind, KGError
 from ..formats import Format, Kind, by_media_type, by_path
 from ..knowledge import merge as library
+from ..knowledge import rdfinput
 from . import auth, params, writes
 from .context import state
 from .errors import STATUS, LimitExceeded, error_response
@@ -145,7 +147,9 @@ def _read(source: str | None, graph: str) -> library.Source:
         raise KGError(ErrorKind.UNSUPPORTED_MEDIA_TYPE, f"Content-Encoding: {encoding} is not "
                       "supported (send gzip or no encoding)")
     return library.read_source(data, name=source or DEFAULT_SOURCE, graph=graph, fmt=fmt,
-                               sha256=_sha256(raw))
+                               sha256=_sha256(raw),
+                               contexts=rdfinput.Contexts.ours(settings.root,
+                                                               settings.public_base))
 
 
 def _sha256(raw: bytes) -> str:

@@ -80,7 +80,11 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
     errors.register(app)
     headers.register(app)
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()] or ["*"]
-    CORS(app, origins=origins if origins != ["*"] else "*",
+    wildcard = origins == ["*"]
+    if not wildcard:
+        app.after_request(headers.vary_origin)
+    # any origin: the static "*" (no credentials are used), the same answer for every origin
+    CORS(app, origins="*" if wildcard else origins, send_wildcard=wildcard,
          allow_headers=CORS_ALLOW_HEADERS, expose_headers=CORS_EXPOSE_HEADERS,
          methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"], max_age=600)
     Compress(app)

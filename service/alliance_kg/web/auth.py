@@ -37,6 +37,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import request
 
@@ -63,6 +64,8 @@ class Grant:
     def may_write(self, graph: str | None) -> bool:
         """``graph`` None is the protocol's default graph, i.e. the asserted graph."""
         iri = str(ASSERTED) if graph is None else graph
+        if not self.unrestricted and has_dot_segment(iri):
+            return False
         for pattern in self.graphs:
             if pattern == ALL or iri == pattern or (
                     pattern.endswith("*") and iri.startswith(pattern[:-1])):
@@ -77,6 +80,20 @@ class Grant:
                 raise InsufficientScope(ErrorKind.FORBIDDEN, f"the token '{self.name}' may not "
                                         f"write {shown}; it may write: "
                                         + ", ".join(self.graphs))
+
+
+#: path segments that name another path once resolved (RFC 3986 5.2.4), percent-encoded too
+_DOT_SEGMENTS = frozenset({".", "..", "%2e", "%2e%2e", ".%2e", "%2e."})
+
+
+def has_dot_segment(iri: str) -> bool:
+    """True if the IRI's path has a ``.`` or ``..`` segment.
+
+    A prefix grant ``…/source/*`` would match ``…/source/../asserted``, which any client or
+    store that resolves the IRI reads as ``…/asserted``: such names are refused for scoped
+    tokens, so the grant check and whatever later normalises the name cannot disagree."""
+    path = urlsplit(iri).path
+    return any(seg.lower() in _DOT_SEGMENTS for seg in path.split("/"))
 
 
 def digest(token: str) -> bytes:

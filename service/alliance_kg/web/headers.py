@@ -58,6 +58,13 @@ def secure(response: Response) -> Response:
     return response
 
 
+def vary_origin(response: Response) -> Response:
+    """``Vary: Origin``: the CORS answer reflects the request's Origin (or leaves it out for an
+    origin not allowed), so a shared cache must not hand one origin's answer to another."""
+    response.vary.add("Origin")
+    return response
+
+
 def register(app: Flask) -> None:
     """Install the hook (called by the app factory)."""
     app.after_request(secure)

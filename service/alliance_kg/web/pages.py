@@ -23,6 +23,8 @@ from .resources import Description, Statement
 
 #: predicates whose external objects are link-outs to the same thing elsewhere
 ALIGNMENT = (OWL.sameAs, SKOS.exactMatch, SKOS.closeMatch)
+#: schemes a page may link to: anything else (``javascript:``, ``data:``) is shown as text
+WEB_SCHEMES = frozenset({"http", "https"})
 #: link-out hosts with a friendly name
 KNOWN_SITES: dict[str, str] = {
     "www.wikidata.org": "Wikidata",
@@ -46,6 +48,20 @@ def curie(iri: str) -> str:
         if local and all(c.isalnum() or c in "-_." for c in local):
             return f"{best}:{local}"
     return iri
+
+
+def is_web_link(url: str) -> bool:
+    """True for an http(s) URL or a path on this site: data may hold any IRI, and a
+    ``javascript:`` one made a link would run in the page's origin (only the CSP stopped it)."""
+    if url.startswith("/") and not url.startswith("//"):
+        return True
+    return urlsplit(url).scheme.lower() in WEB_SCHEMES
+
+
+def safe_href(iri: str, base: str) -> str | None:
+    """Where a link to ``iri`` goes, or None when it must be shown as text (see is_web_link)."""
+    target = href(iri, base)
+    return target if is_web_link(target) else None
 
 
 @dataclass
@@ -147,13 +163,13 @@ class Presenter:
             iri = str(t)
             label = self.d.label(iri) or curie(iri)
             ours = is_ours(iri, self.base)
-            return TermView("iri", label, iri=iri, href=href(iri, self.base),
+            return TermView("iri", label, iri=iri, href=safe_href(iri, self.base),
                             external=not ours)
         if isinstance(t, Literal):
             dt = str(t.datatype) if t.datatype is not None else None
             return TermView("literal", str(t), lang=t.language,
                             datatype=curie(dt) if dt else None,
-                            datatype_href=href(dt, self.base) if dt else None)
+                            datatype_href=safe_href(dt, self.base) if dt else None)
         view = TermView("bnode", "[ ]")
         if isinstance(t, BNode) and depth < 8:
             items = self._list_items(t, depth)
@@ -191,7 +207,7 @@ class Presenter:
             label = self.d.label(graph)
             self._source_views[graph] = SourceView(
                 graph=graph, key=key if (src and src.quote) else (label or curie(graph)),
-                href=href(graph, self.base), quote=src.quote if src else None,
+                href=safe_href(graph, self.base) or "", quote=src.quote if src else None,
                 lang=src.quote_lang if src else None,
                 kind="sentence" if src and src.quote else "graph")
         return self._source_views[graph]
@@ -266,7 +282,7 @@ def present(d: Description, base: str) -> PageView:
     link_outs = []
     for st in d.outgoing:
         if st.predicate in ALIGNMENT and isinstance(st.object, URIRef) \
-                and not is_ours(str(st.object), base):
+                and not is_ours(str(st.object), base) and is_web_link(str(st.object)):
             target = str(st.object)
             host = urlsplit(target).hostname or ""
             site = KNOWN_SITES.get(host, host)

@@ -23,6 +23,7 @@ import multiprocessing.util
 import os
 import socket
 import sys
+import threading
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -117,7 +118,7 @@ def check_workers(settings: Settings) -> None:
 
 
 def _worker_app(settings: Settings, dataset: Path, parent: int, failures: Any,
-                _target: str) -> Any:
+                started: Any, _target: str) -> Any:
     """Runs in each granian worker: open the store, load the data, return the WSGI app.
 
     A start-up error is handed to the main process (``failures``) so that ``serve`` ends with
@@ -144,7 +145,22 @@ def _worker_app(settings: Settings, dataset: Path, parent: int, failures: Any,
     multiprocessing.util.Finalize(None, store.close, exitpriority=10)
     access_logging.configure()
     banner(settings, store, dataset if loaded else None, sys.stdout)
+    started.set()
     return app
+
+
+def _respawn_once_started(server: Any, started: Any) -> None:
+    """Let granian respawn a worker that dies, once one has started.
+
+    A worker that dies while serving (a parser overflowing its stack, a SIGKILL, the OOM
+    killer) is replaced, so one request cannot stop the service for good. A worker that fails
+    at start would fail again, so until one has started a failure still ends ``serve`` with its
+    message; granian itself gives up when a respawned worker dies again within seconds."""
+    def wait() -> None:
+        started.wait()
+        server.respawn_failed_workers = True
+
+    threading.Thread(target=wait, name="respawn-after-start", daemon=True).start()
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -178,7 +194,9 @@ def run(settings: Settings, *, dataset: Path | None = None) -> None:
 
         dataset = ensure_built(settings)
     check_port_free(settings.host, settings.port)
-    failures = multiprocessing.get_context().SimpleQueue()
+    context = multiprocessing.get_context()
+    failures = context.SimpleQueue()
+    started = context.Event()
     server = Server(
         "alliance_kg.web.app:create_app",  # for granian's logs only: the loader builds the app
         address=settings.host,
@@ -196,11 +214,13 @@ def run(settings: Settings, *, dataset: Path | None = None) -> None:
         log_dictconfig=LOG_CONFIG,
         # a keep-alive connection must not hold a stopping server past the longest query
         workers_kill_timeout=int(settings.query_timeout) + 5,
+        respawn_failed_workers=False,  # switched on once a worker has started
     )
+    _respawn_once_started(server, started)
     sys.stdout.flush()
     try:
         server.serve(target_loader=functools.partial(
-            _worker_app, settings, dataset, os.getpid(), failures))
+            _worker_app, settings, dataset, os.getpid(), failures, started))
     except SystemExit as exc:
         if not failures.empty():
             kind, message, file, line, column = failures.get()

@@ -72,3 +72,20 @@ def test_void(ro_server: Server) -> None:
     assert len(list(g.objects(ds, VOID.triples))) == 1
     g = fetch(ro_server.url + "/.well-known/void", "application/ld+json", "json-ld")
     assert (None, VOID.sparqlEndpoint, None) in g
+
+
+def test_version_and_build(ro_server: Server) -> None:
+    """Which software answers and which build of the data it serves: the package version
+    (``schema:softwareVersion`` of the endpoint) and the sources' content hash the build wrote
+    (``schema:version`` of the dataset), the same in the service description, VoID and
+    /healthz."""
+    from alliance_kg import __version__
+
+    schema = rdflib.Namespace("https://schema.org/")
+    health = requests.get(ro_server.url + "/healthz", timeout=10).json()
+    assert health["version"] == __version__
+    assert health["build"].startswith("sha256:") and len(health["build"]) == 7 + 64
+    for url in (ro_server.sparql, ro_server.url + "/.well-known/void"):
+        g = fetch(url, "text/turtle", "turtle")
+        assert {str(v) for v in g.objects(None, schema.softwareVersion)} == {__version__}, url
+        assert {str(v) for v in g.objects(None, schema.version)} == {health["build"]}, url

@@ -4,9 +4,9 @@ Every path that reads RDF a client or a user hands us (Graph Store ``PUT``/``POS
 ``alliance-kg validate``/``merge``, the build's loader) calls :func:`prepare` on the bytes
 first, so one rule holds everywhere:
 
-* **No document is ever loaded.** rdflib's JSON-LD parser (our fallback) resolves a
-  ``@context`` given by IRI with urllib, ``file:`` IRIs included; Oxigraph's parser has no
-  loader and fails on them. A context may therefore be named by IRI only when it is our own
+* **No document is ever loaded.** rdflib's JSON-LD parser (once the loader's fallback)
+  resolves a ``@context`` given by IRI with urllib, ``file:`` IRIs included; Oxigraph's parser
+  has no loader and fails on them. A context may therefore be named by IRI only when it is our own
   context (``ontology/context.jsonld``, published at ``<base>ontology/context.jsonld``), which is
   then put inline from the local file; any other context IRI (string, array item, ``@import``,
   nested or scoped contexts) is bad input naming it. The JSON is walked as parsed by the

@@ -427,8 +427,13 @@ def _where(origins: dict[Node, tuple[str, ...]], node: Node) -> str:
 # -- report construction ------------------------------------------------------------------------
 
 
-def _report(raw: Graph, shapes: Graph, origins: dict[Node, tuple[str, ...]]) -> ValidationReport:
-    """Our report from pySHACL's: sorted results, readable names, a deterministic graph."""
+def _report(raw: Graph, shapes: Graph, origins: dict[Node, tuple[str, ...]],
+            top_shapes: tuple[str, ...] | None = None) -> ValidationReport:
+    """Our report from pySHACL's: sorted results, readable names, a deterministic graph.
+
+    ``top_shapes`` is ``_top_shapes(shapes)`` when the caller has it already (incremental
+    validation reports often, against the same shapes).
+    """
     pairs = []
     for node in raw.subjects(RDF.type, SH.ValidationResult):
         focus = raw.value(node, SH.focusNode)
@@ -451,7 +456,8 @@ def _report(raw: Graph, shapes: Graph, origins: dict[Node, tuple[str, ...]]) -> 
     conforms = not any(r.fails for r in results)
     graph = _report_graph(conforms, pairs, raw)
     roots = {i: _shape_name(shapes, _root(shapes, r.source_shape)) for i, r in enumerate(results)}
-    return ValidationReport(conforms, results, graph, shapes=_top_shapes(shapes), roots=roots)
+    tops = _top_shapes(shapes) if top_shapes is None else top_shapes
+    return ValidationReport(conforms, results, graph, shapes=tops, roots=roots)
 
 
 def _report_graph(conforms: bool, pairs: Sequence[tuple[ValidationResult, Node]],

@@ -310,7 +310,7 @@ def _serving(installed: Installed, timeout: float = 90) -> Iterator[str]:
                 proc.wait(timeout=10)
 
 
-def test_no_checkout_is_needed_for_the_dependencies(installed: Installed) -> None:
+def test_the_checkout_is_not_on_the_path(installed: Installed) -> None:
     """The fresh environment's ``alliance_kg`` is the wheel's even when the checkout is on
     ``sys.path`` through the test environment (the editable install's own path)."""
     done = subprocess.run([str(installed.venv / "bin" / "python"), "-c",

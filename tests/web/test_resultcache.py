@@ -88,8 +88,10 @@ def test_questions_whose_answer_may_change_are_not_kept(rw: Server) -> None:
         get(rw, "SELECT (STRUUID() AS ?u) WHERE {}")
     after = counters(rw)
     assert after is not None
+    # the first sight of a text is looked up (what it calls is learnt when it runs); once known
+    # to be non-deterministic it is neither looked up nor kept
     assert (after["hits"], after["misses"], after["entries"]) == (
-        before["hits"], before["misses"], before["entries"])
+        before["hits"], before["misses"] + 3, before["entries"])
 
 
 def test_off_when_asked_and_on_a_remote_store(tmp_path: Path,

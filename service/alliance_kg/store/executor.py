@@ -132,7 +132,7 @@ def _answer(store: Store, request: tuple[Any, ...]) -> tuple[Any, ...]:
         return ("error", ErrorKind.TOO_LARGE.value, "the query needed more memory than a "
                 "query may use (ALLIANCE_KG_QUERY_MEMORY_MIB)", None, None, None)
     except Exception as exc:  # reported to the parent, which raises it
-        if sandbox.network_attempted() or _service_error(exc):
+        if sandbox.network_attempted() or _service_error(exc, facts):
             return ("network", facts)
         if isinstance(exc, RuntimeError):  # an evaluation error: the query's fault
             return ("error", ErrorKind.BAD_INPUT.value, f"query failed: {exc}", None, None,
@@ -340,9 +340,12 @@ def execute_query(store: Store, sparql: str, *, choose_format: Callable[[QueryFo
     raise KGError(ErrorKind(kind), text, line=line, column=column, file=file)
 
 
-def _service_error(exc: BaseException) -> bool:
-    """An engine error that reports a SERVICE it could not call (a variable endpoint, say)."""
-    return isinstance(exc, RuntimeError) and "service" in str(exc).lower()
+def _service_error(exc: BaseException, facts: QueryFacts) -> bool:
+    """An engine error that reports a SERVICE it could not call: an unbound endpoint variable,
+    a port the engine refuses by itself, or a socket the sandbox refused."""
+    if isinstance(exc, RuntimeError) and "service" in str(exc).lower():
+        return True
+    return isinstance(exc, OSError) and (facts.calls_service or not facts.read)
 
 
 def _sandboxed_evaluation(store: Store, sparql: str,
@@ -355,7 +358,7 @@ def _sandboxed_evaluation(store: Store, sparql: str,
         fmt, body = _evaluate(store, sparql, choose_format, dataset, facts, base_iri, limit)
         return ("ok", fmt, body)
     except Exception as exc:
-        if sandbox.refused_network(exc) or _service_error(exc):
+        if sandbox.refused_network(exc) or _service_error(exc, facts):
             return ("network",)
         if isinstance(exc, KGError):
             return ("error", exc.kind, exc.message, exc.line, exc.column, exc.file)

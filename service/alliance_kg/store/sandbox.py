@@ -167,4 +167,7 @@ def refused_network(exc: BaseException) -> bool:
     """Whether an engine error is the sandbox refusing a socket (EACCES on ``socket``)."""
     if isinstance(exc, PermissionError):
         return True
-    return "os error 13" in str(exc) or "Permission denied" in str(exc)
+    text = str(exc)
+    # EACCES on the socket, or on the resolver's socket (the lookup then reports failure)
+    return any(s in text for s in ("os error 13", "Permission denied",
+                                   "failed to lookup address"))

@@ -152,16 +152,13 @@ def run_query(p: params.Params, query: str) -> Response:
             return None
         return st.etag("query", query, repr(dataset), repr(format_params), accept)
 
-    def cache_key(known: QueryFacts | None) -> tuple[str, ...] | None:
-        if st.results is None or known is None or not known.deterministic:
-            return None
-        return (generation, query, repr(dataset), accept, "\x00".join(format_params))
-
+    # only deterministic answers are ever stored, so a lookup needs no facts: a first request
+    # of a text is a miss like any other
+    key = (generation, query, repr(dataset), accept, "\x00".join(format_params))
     etag = etag_of(facts)
     if etag is not None and conditional.matches(etag):
         return conditional.not_modified(etag)
-    key = cache_key(facts)
-    if key is not None and st.results is not None:
+    if st.results is not None and (facts is None or facts.deterministic):
         hit = st.results.get(key)
         if hit is not None:
             fmt, body = hit
@@ -184,8 +181,7 @@ def run_query(p: params.Params, query: str) -> Response:
                           facts=attempt.facts, choose_format=choose_format,
                           base_iri=settings.public_base)
     FACTS.put(query, answer.facts)
-    key = cache_key(answer.facts)
-    if key is not None and st.results is not None:
+    if st.results is not None and answer.facts.deterministic:
         st.results.put(key, answer.fmt, answer.body)
     resp = Response(answer.body, status=200, content_type=negotiation.content_type(answer.fmt))
     # an ETag names the generation the answer was computed at: none if a write came between

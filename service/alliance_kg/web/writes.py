@@ -92,7 +92,9 @@ def run_update(store: ox.Store, sparql: str, base_iri: str | None) -> None:
     except SyntaxError:
         raise
     except Exception as exc:
-        if sandbox.refused_network(exc) or "service" in str(exc).lower():
+        # the scratch stores are in memory: an OSError can only be a refused connection
+        if isinstance(exc, OSError) or sandbox.refused_network(exc) \
+                or "service" in str(exc).lower():
             raise KGError(ErrorKind.FORBIDDEN, _NO_FETCH) from None
         raise
 

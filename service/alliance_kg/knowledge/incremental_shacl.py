@@ -56,7 +56,7 @@ node expressions, custom target types and recursive shapes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NoReturn, cast
@@ -256,6 +256,12 @@ class _DataGraph(RdfLibDataGraph):
 
     def __bool__(self) -> bool:
         return True
+
+    def quads(self, quad: Any = None) -> Generator[Any, None, None]:
+        # pySHACL describes a blank node in a message by the graph that holds it
+        s, p, o = (quad or (None, None, None, None))[:3]
+        for t in self.impl.triples((s, p, o)):
+            yield (*t, self.impl)
 
 
 def _data_graph(view: _View) -> Any:

@@ -324,6 +324,8 @@ class Materialization:
 
     Equal at every step to ``infer(asserted, ontology, semantics="owlrl-fast")`` for the current
     asserted triples. Raises ``KGError(INCONSISTENT)`` when the data contradicts the ontology.
+    Not thread-safe: the write path calls it under its write lock, and readers iterate or take
+    :meth:`graph` between changes.
     """
 
     def __init__(self, ontology: Graph, asserted: Iterable[Triple]) -> None:

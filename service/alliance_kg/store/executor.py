@@ -22,8 +22,6 @@ resets it in :meth:`~alliance_kg.store.base.Store.after_fork`.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import multiprocessing
 import os
 import pickle
@@ -170,8 +168,7 @@ def die_with_parent(parent: int) -> None:
     stays taken) and the store's files open. Elsewhere the idle loop's parent check does it.
     """
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        sandbox.LIBC.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         return
     if os.getppid() != parent:  # the server died before prctl took effect

@@ -15,7 +15,6 @@ query workers) raises SIGSYS instead of failing quietly, so that an attempt hidd
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import platform
 import resource
@@ -46,6 +45,9 @@ _ARCH = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}
 _NR, _ARCH_OFF, _ARG0 = 0, 4, 16
 
 _attempted = threading.Event()
+#: the C library, loaded once: ctypes.util.find_library runs ldconfig in a subprocess, which
+#: can hang for good when another thread forks a query worker meanwhile
+LIBC = ctypes.CDLL(None, use_errno=True)
 
 
 class _SockFilter(ctypes.Structure):
@@ -95,7 +97,7 @@ def deny_network(*, trap: bool = False) -> None:
     program = _program(trap)
     filters = (_SockFilter * len(program))(*[_SockFilter(*ins) for ins in program])
     prog = _SockFprog(len(program), filters)
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc = LIBC
     if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
     if libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0) != 0:

@@ -176,3 +176,40 @@ def test_quadratic_inputs_do_not_stall_other_queries(server: Server) -> None:
     assert r.status_code == 200
     assert probe_seconds < 5.0, probe_seconds
     assert results == [400] * 4
+
+
+@pytest.fixture(scope="module")
+def capped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server whose query processes may allocate 256 MiB beyond the server's own."""
+    srv = start_server(tmp_path_factory.mktemp("capped"), "capped", dataset=str(FIXTURE),
+                       query_memory_mib=256, query_timeout=20.0)
+    yield srv
+    stop_server(srv)
+
+
+def test_a_query_that_eats_memory_is_refused_and_the_server_answers(capped: Server) -> None:
+    doubling = "".join(f"BIND(CONCAT(?x{i}, ?x{i}) AS ?x{i + 1}) " for i in range(30))
+    query = f'SELECT (STRLEN(?x30) AS ?n) WHERE {{ BIND("0123456789abcdef" AS ?x0) {doubling}}}'
+    r = requests.post(capped.sparql, data={"query": query}, timeout=60)
+    assert r.status_code in (413, 503), (r.status_code, r.text)
+    assert "memory" in r.text
+    assert requests.post(capped.sparql, data={"query": PROBE}, timeout=30).status_code == 200
+
+
+@pytest.mark.parametrize("depth", [3000, 30000])
+def test_deep_nesting_is_400_and_the_server_answers(capped: Server, depth: int) -> None:
+    for query in ("ASK " + "{" * depth + "}" * depth,
+                  "ASK { FILTER(" + "(" * depth + "1" + ")" * depth + ") }"):
+        r = requests.post(capped.sparql, data=query, timeout=60,
+                          headers={"Content-Type": "application/sparql-query"})
+        assert r.status_code == 400, (depth, r.status_code, r.text[:200])
+    assert requests.post(capped.sparql, data={"query": PROBE}, timeout=30).status_code == 200
+
+
+def test_deeply_nested_updates_do_not_kill_the_server(server: Server) -> None:
+    for depth in (3000, 49_000):  # 49,000 pairs: the most the length limit admits
+        update = "INSERT { <urn:a> <urn:b> <urn:c> } WHERE " + "{" * depth + "}" * depth
+        r = requests.post(server.sparql, data={"update": update}, timeout=60,
+                          headers={"Authorization": f"Bearer {TOKEN}"})
+        assert r.status_code in (204, 400), (depth, r.status_code, r.text[:200])
+    assert requests.post(server.sparql, data={"query": PROBE}, timeout=30).status_code == 200

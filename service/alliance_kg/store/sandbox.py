@@ -22,7 +22,7 @@ import signal
 import socket
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from types import FrameType
 from typing import TypeVar
 
@@ -133,17 +133,18 @@ _THREADS_LOCK = threading.Lock()
 _STACK_BYTES = 256 * 1024 * 1024
 
 
-def _sandboxed_threads() -> ThreadPoolExecutor:
+def _submit(fn: Callable[[], T]) -> Future[T]:
     global _THREADS
     with _THREADS_LOCK:
         if _THREADS is None:
-            previous = threading.stack_size(_STACK_BYTES)
-            try:
-                _THREADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sandboxed",
-                                              initializer=_init_thread)
-            finally:
-                threading.stack_size(previous)
-        return _THREADS
+            _THREADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sandboxed",
+                                          initializer=_init_thread)
+        # the pool starts its threads on submit: they get the large stack then
+        previous = threading.stack_size(_STACK_BYTES)
+        try:
+            return _THREADS.submit(fn)
+        finally:
+            threading.stack_size(previous)
 
 
 def _init_thread() -> None:
@@ -162,7 +163,7 @@ os.register_at_fork(after_in_child=_reset_after_fork)
 def run_sandboxed(fn: Callable[..., T], *args: object) -> T:
     """``fn(*args)`` on a thread that cannot open network sockets (see :func:`deny_network`);
     the thread has a large stack, and the caller waits for it."""
-    return _sandboxed_threads().submit(fn, *args).result()
+    return _submit(lambda: fn(*args)).result()
 
 
 def refused_network(exc: BaseException) -> bool:

@@ -134,7 +134,7 @@ def _synthetic_triple() -> st.SearchStrategy[Triple]:
     return st.one_of(edge, typed, hierarchy)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(start=st.sets(_synthetic_triple(), max_size=12),
        changes=st.lists(st.tuples(st.sets(_synthetic_triple(), max_size=3),
                                   st.sets(_synthetic_triple(), max_size=3)), min_size=1,
@@ -332,7 +332,7 @@ def test_generated_data_random_writes(real: tuple[Graph, Graph, Graph],
                                       data: st.DataObject) -> None:
     _, ontology, shapes = real
     world = World(_generated(300, data.draw(st.integers(0, 3))), _copy(ontology), shapes)
-    _run(world, data, 4)
+    _run(world, data, 3)
 
 
 @settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck))
@@ -341,11 +341,11 @@ def test_shipped_data_random_writes(real: tuple[Graph, Graph, Graph],
                                     data: st.DataObject) -> None:
     asserted, ontology, shapes = real
     world = World(_copy(asserted), _copy(ontology), shapes)
-    _run(world, data, 4)
+    _run(world, data, 3)
 
 
 @pytest.mark.slow
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_many_random_writes(real: tuple[Graph, Graph, Graph], data: st.DataObject) -> None:
     asserted, ontology, shapes = real

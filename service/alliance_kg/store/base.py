@@ -21,6 +21,7 @@ from ..errors import ErrorKind, KGError
 from ..formats import Format
 
 if TYPE_CHECKING:
+    import pyoxigraph as ox
     import rdflib
 
     from ..config import Settings
@@ -102,6 +103,16 @@ class Store(ABC):
         federation path); a store whose engine is elsewhere cannot offer one."""
         raise KGError(ErrorKind.FORBIDDEN, f"the {self.name} store runs SERVICE calls on its "
                       "own engine, not here")
+
+    @abstractmethod
+    def graph_view(self, graph: GraphName) -> rdflib.Graph:
+        """One graph of the store as a read-only rdflib graph, read live (nothing copied): what
+        the write path evaluates an update's patterns over."""
+
+    @abstractmethod
+    def apply_delta(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad]) -> None:
+        """Remove, then add, these quads as one write: readers see the store before or after.
+        The cost grows with the change, not with the store."""
 
     @abstractmethod
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:

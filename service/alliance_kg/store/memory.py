@@ -14,6 +14,7 @@ import threading
 from collections.abc import Sequence
 from typing import ClassVar
 
+import pyoxigraph as ox
 import pyparsing
 import rdflib
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
@@ -28,6 +29,7 @@ from ..formats import Format, Kind
 from ..knowledge.load import parse_bytes, quiet_literals
 from ..knowledge.query import render, syntax_error
 from ..namespaces import PREFIXES, bind_prefixes
+from ..terms import to_rdflib
 from .base import GraphName, QueryForm, QueryResult, Store
 from .prepared import PreparedQueries, parser_lock
 from .rdflibview import DatasetView
@@ -35,6 +37,10 @@ from .rdflibview import DatasetView
 
 def _graph_id(graph: GraphName) -> Node:
     return DATASET_DEFAULT_GRAPH_ID if graph is None else URIRef(graph)
+
+
+def _triple(q: ox.Quad) -> tuple[Node, Node, Node]:
+    return to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)
 
 
 def _drop_dataset_clause(prepared: Query) -> None:
@@ -190,6 +196,22 @@ class MemoryStore(Store):
                     for s, p, o, _ in quads:
                         target.add((s, p, o))
             self.ds = scratch
+
+    def graph_view(self, graph: GraphName) -> rdflib.Graph:
+        return self.ds.get_context(_graph_id(graph))  # type: ignore[arg-type]
+
+    def apply_delta(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad]) -> None:
+        # in place under the lock every query holds while it reads: no copy of the dataset
+        with self.writing(), self._lock, quiet_literals():
+            for q in removed:
+                self._context(q).remove(_triple(q))
+            for q in added:
+                self._context(q).add(_triple(q))
+
+    def _context(self, q: ox.Quad) -> rdflib.Graph:
+        g = q.graph_name
+        return self.ds.default_graph if not isinstance(g, ox.NamedNode) \
+            else self.ds.graph(URIRef(g.value))
 
     def drop_graph(self, graph: GraphName) -> None:
         self._require(graph)

@@ -58,6 +58,13 @@ def sparql_error(exc: SyntaxError, text: str) -> KGError:
                    line=int(m.group(1)) if m else None, column=int(m.group(2)) if m else None)
 
 
+def _quad_text(q: ox.Quad) -> str:
+    g = q.graph_name
+    if isinstance(g, ox.NamedNode):
+        return f"GRAPH {g} {{ {q.triple} }}"
+    return f"{q.triple} ."
+
+
 def parse_quads(data: bytes, fmt: Format, graph: GraphName = None) -> list[ox.Quad]:
     """Parse completely before anything is written, so a syntax error changes nothing."""
     target = graph_node(graph)
@@ -236,6 +243,34 @@ class OxigraphStore(Store):
         names = named_graphs if named_graphs is not None else self.graph_names()
         named: dict[Node, rdflib.Graph] = {URIRef(n): oxigraph_graph(self.ox, n) for n in names}
         return rdflib.Dataset(store=DatasetView(default, named), default_union=False)
+
+    def graph_view(self, graph: GraphName) -> rdflib.Graph:
+        return oxigraph_graph(self.ox, graph)
+
+    def apply_delta(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad]) -> None:
+        if not removed and not added:
+            return
+        if any(isinstance(t, ox.BlankNode) for q in removed for t in (q.subject, q.object)):
+            # DELETE DATA cannot name a blank node: the quads are removed one by one (under
+            # the fork lock, so no query worker is forked in between)
+            with self.writing():
+                for q in removed:
+                    self.ox.remove(q)
+                self.ox.extend(added)
+            return
+        # one update request is one transaction; terms are pyoxigraph's serializations
+        ops = []
+        if removed:
+            ops.append("DELETE DATA { " + " ".join(_quad_text(q) for q in removed) + " }")
+        if added:
+            ops.append("INSERT DATA { " + " ".join(_quad_text(q) for q in added) + " }")
+        with self.writing():
+            if any(isinstance(t, ox.BlankNode) for q in added for t in (q.subject, q.object)):
+                if removed:
+                    self.ox.update(ops[0])
+                self.ox.extend(added)  # keeps the blank nodes' labels; INSERT DATA would not
+            else:
+                self.ox.update(" ;\n".join(ops))
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         try:

@@ -24,16 +24,21 @@ no vendor API is assumed; the optional Graph Store endpoint is used only to uplo
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 import pyoxigraph as ox
+import rdflib
 import requests
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.store import Store as RdflibStore
+from rdflib.term import Node, URIRef
 
 from ..config import Settings
 from ..errors import ErrorKind, KGError
 from ..formats import BY_KEY, Format, Kind
 from ..namespaces import PREFIXES
+from ..terms import to_oxigraph, to_rdflib
 from .base import GraphName, QueryForm, QueryResult, Store
 from .oxigraph import parse_quads, rdf_format, results_format
 from .prepared import PreparedQueries
@@ -258,6 +263,43 @@ class RemoteStore(Store):
         if ops:
             self._update(" ;\n".join(ops))
 
+    def graph_view(self, graph: GraphName) -> rdflib.Graph:
+        ident = DATASET_DEFAULT_GRAPH_ID if graph is None else URIRef(graph)
+        return rdflib.Graph(store=_RemoteGraph(self, graph), identifier=ident)
+
+    def apply_delta(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad]) -> None:
+        if not removed and not added:
+            return
+        if any(isinstance(t, ox.BlankNode) for q in removed for t in (q.subject, q.object)):
+            # DELETE DATA cannot name a blank node (and the server's labels are its own): the
+            # graphs concerned are replaced whole, in one request
+            self._replace_with_delta(removed, added)
+            return
+        ops = []
+        if removed:
+            ops.append("DELETE DATA { " + " ".join(_quad_text(q) for q in removed) + " }")
+        if added:
+            ops.append(_insert_data(list(added)))
+        self._update(" ;\n".join(ops))
+
+    def _replace_with_delta(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad]) -> None:
+        graphs: dict[GraphName, tuple[bytes, Format]] = {}
+        names = {q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else None
+                 for q in (*removed, *added)}
+        nt = BY_KEY["ntriples"]
+        for g in names:
+            node = ox.DefaultGraph() if g is None else ox.NamedNode(g)
+            current = set(parse_quads(self.get_graph(g, nt), nt)) if g is None or \
+                g in self.graph_names() else set()
+            gone = {ox.Quad(q.subject, q.predicate, q.object) for q in removed
+                    if q.graph_name == node}
+            new = {ox.Quad(q.subject, q.predicate, q.object) for q in added
+                   if q.graph_name == node}
+            kept = [q for q in current if q not in gone] + list(new)
+            graphs[g] = (bytes(ox.serialize([q.triple for q in kept],
+                                            format=ox.RdfFormat.N_TRIPLES) or b""), nt)
+        self.replace_graphs(graphs)
+
     def drop_graph(self, graph: GraphName) -> None:
         if graph is None:
             self._update("CLEAR SILENT DEFAULT")
@@ -305,3 +347,42 @@ def _insert_data(quads: list[ox.Quad]) -> str:
     sep = " .\n"
     named = " ".join(f"GRAPH {_iri(g)} {{ {sep.join(ts)} }}" for g, ts in by_graph.items())
     return f"INSERT DATA {{ {default} {named} }}"
+
+
+def _quad_text(q: ox.Quad) -> str:
+    g = q.graph_name
+    if isinstance(g, ox.NamedNode):
+        return f"GRAPH {_iri(g.value)} {{ {q.triple} }}"
+    return f"{q.triple} ."
+
+
+class _RemoteGraph(RdflibStore):
+    """One graph of the remote store, read a triple pattern at a time (a query per pattern).
+    A blank node the server returned cannot be asked about again (its labels are its own)."""
+
+    def __init__(self, store: RemoteStore, graph: GraphName) -> None:
+        super().__init__()
+        self._remote = store
+        self._graph = graph
+
+    def triples(self, triple_pattern: tuple[Node | None, Node | None, Node | None],
+                context: Any = None) -> Iterator[tuple[tuple[Node, Node, Node], Iterator[Any]]]:
+        terms: list[str] = []
+        for name, term in zip(("s", "p", "o"), triple_pattern, strict=True):
+            if term is None:
+                terms.append(f"?{name}")
+            elif isinstance(term, rdflib.BNode):
+                return
+            else:
+                terms.append(str(to_oxigraph(term)))
+        pattern = " ".join(terms)
+        if self._graph is not None:
+            pattern = f"GRAPH {_iri(self._graph)} {{ {pattern} }}"
+        for row in self._remote._select(f"SELECT * WHERE {{ {pattern} }}"):
+            values: list[Node] = []
+            for given, name in zip(triple_pattern, ("s", "p", "o"), strict=True):
+                values.append(given if given is not None else to_rdflib(row[name]))
+            yield (values[0], values[1], values[2]), iter(())
+
+    def __len__(self, context: Any = None) -> int:
+        return sum(1 for _ in self.triples((None, None, None)))

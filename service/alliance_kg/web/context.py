@@ -34,6 +34,9 @@ class AppState:
     cache: dict[str, Any] = field(default_factory=dict)
     #: answers of repeated read queries (None: off, or a remote store)
     results: ResultCache | None = None
+    #: the materialization and prepared shapes writes keep current (protocol/derivation.py);
+    #: built at the first write, dropped when the ontology or the shapes change
+    derivation: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property

@@ -176,7 +176,7 @@ def put(st: AppState, target: Target, grant: auth.Grant) -> Response:
     fmt, data = _body_format()
     created = [False]
 
-    def change(scratch: writes.Scratch) -> None:
+    def change(scratch: writes.Changes) -> None:
         created[0] = not scratch.exists(target)
         scratch.drop(target)
         scratch.load(data, fmt, target, _base(target))
@@ -196,7 +196,7 @@ def post(st: AppState, target: Target, grant: auth.Grant) -> Response:
     graph: GraphName = target
     created = [False]
 
-    def change(scratch: writes.Scratch) -> None:
+    def change(scratch: writes.Changes) -> None:
         created[0] = not scratch.exists(graph)
         if not parts:
             scratch.load(b"", GRAPH_FORMATS[0], graph, _base(graph))
@@ -215,7 +215,7 @@ def delete(st: AppState, target: Target, grant: auth.Grant) -> Response:
         raise KGError(ErrorKind.BAD_INPUT, "DELETE needs ?graph=<iri> or ?default")
     graph: GraphName = target
 
-    def change(scratch: writes.Scratch) -> None:
+    def change(scratch: writes.Changes) -> None:
         if not scratch.exists(graph):
             raise KGError(ErrorKind.NOT_FOUND, f"no graph <{graph}> in this store")
         scratch.drop(graph)

@@ -93,7 +93,7 @@ def merge_endpoint() -> Response:
         result.append(library.merge_store(scratch.ox, incoming, drop=drop, strict=strict))
 
     try:
-        writes.apply(st, change, grant=None)
+        writes.apply_scratch(st, change, grant=None)
     except library.MergeRefused as err:
         return _refused(err)
     report = result[0].report

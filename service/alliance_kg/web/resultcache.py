@@ -9,7 +9,7 @@ write goes through this service: the embedded stores. A remote store's server ma
 by others, so no answer of a remote store is kept (``enabled_for``).
 
 Only deterministic queries (no ``RAND``, ``NOW``, ``UUID``, ``BNODE`` ...; see
-``sparqltext.is_deterministic``) without ``SERVICE`` (another server's data can change) are
+store/analysis.py) without ``SERVICE`` (another server's data can change) are
 kept. The key is everything the answer depends on: generation, query text, dataset, the
 ``Accept`` header and ``format`` parameters (so negotiation is skipped on a hit too). Bounded by
 bytes (``ALLIANCE_KG_RESULT_CACHE_MIB``, 0 turns it off), least recently used first out; an

@@ -25,7 +25,7 @@ from ..namespaces import ASSERTED, INFERRED
 from ..store.analysis import FactsCache, QueryFacts, service_endpoints
 from ..store.base import GraphName, QueryForm, Store
 from ..store.executor import Dataset, NetworkAttempt, execute_query
-from . import auth, conditional, negotiation, netguard, params, sparqltext, writes, writescope
+from . import auth, conditional, negotiation, netguard, params, writes, writescope
 from .context import state
 from .errors import InsufficientScope, LimitExceeded
 from .federation import federate
@@ -199,11 +199,10 @@ def run_update(p: params.Params, update: str) -> Response:
     if len(update) > st.settings.max_query_length:
         raise LimitExceeded.of("query", f"update of {len(update)} characters is over the "
                                f"limit of {st.settings.max_query_length}")
-    # LOAD and SERVICE are refused by the engine itself: it runs sandboxed (web/writes.py)
-    writes.check_update_syntax(update, st.settings.public_base)
+    base = st.settings.public_base
     if not grant.unrestricted:
         try:
-            grant.check(writescope.targets(update, st.settings.public_base))
+            grant.check(writescope.targets(update, base))
         except writescope.Unknown as exc:
             raise InsufficientScope(ErrorKind.FORBIDDEN, f"the token '{grant.name}' may write "
                                     f"only some graphs, and this update's are not certain: "
@@ -211,15 +210,6 @@ def run_update(p: params.Params, update: str) -> Response:
                                     ) from None
     using = params.iris(p, "using-graph-uri")
     using_named = params.iris(p, "using-named-graph-uri")
-    if using or using_named:
-        if sparqltext.has_using_or_with(update):
-            raise KGError(ErrorKind.BAD_INPUT, "using-graph-uri/using-named-graph-uri cannot "
-                          "be combined with USING, USING NAMED or WITH in the update")
-        try:
-            update = sparqltext.add_using(update, using, using_named)
-        except ValueError as exc:
-            raise KGError(ErrorKind.BAD_INPUT, str(exc)) from None
-    base = st.settings.public_base
-    update = sparqltext.silent_clear(update)
-    writes.apply(st, lambda scratch: scratch.update(update, base), grant)
+    # one reading: rdflib's parse is what is checked (LOAD, SERVICE: 403) and what is evaluated
+    writes.apply(st, lambda changes: changes.update(update, base, using, using_named), grant)
     return Response(status=204)

@@ -1,32 +1,30 @@
-"""Every write goes through here: SPARQL Update and Graph Store PUT/POST/DELETE.
+"""Every write goes through here: SPARQL Update, Graph Store PUT/POST/DELETE, and merges.
 
-A write is computed on a *scratch copy* and then swapped into the store in one
-``store.replace_graphs(...)`` call, under the write lock:
+A write is worked out as a delta against the live store (:mod:`alliance_kg.protocol.delta`),
+under the write lock, and costs what it changes:
 
-1. dump the store (N-Quads) and load it into an in-memory Oxigraph store, the scratch copy, in
-   which **the default graph is the asserted graph** (its triples are copied into the scratch's
-   default graph; the named graph ``…/graph/asserted`` stays there too, as an alias);
-2. run the change on the scratch copy (the update request, or the Graph Store operation);
-3. work out what changed. The new asserted graph is the old one with the edits made through
-   *either* name applied (deletions, then insertions). Other named graphs are compared as sets;
-4. if the asserted graph, the ontology, the shapes or the inferred graph changed, recompute the
-   inferred graph (``knowledge.reason.infer`` over asserted + ontology; an inconsistency is 422)
-   and, with ``settings.validate_on_update``, validate asserted + inferred against the shapes
-   (``knowledge.validate.validate``); a violation raises :class:`ShapesViolated` (422) and
-   nothing is written;
-5. ``store.replace_graphs`` with every changed graph (asserted and inferred together): readers
-   see the old state or the new one, never a mix.
+1. the change (an update request, evaluated by :mod:`alliance_kg.protocol.updates`; a Graph
+   Store operation) records the triples it adds and removes per graph, reading the store's
+   graphs through read-only views; **the default graph is the asserted graph**;
+2. the asserted changes move the OWL 2 RL materialization (:mod:`.derivation`; semi-naive for
+   insertions, delete-and-rederive for deletions), whose inferred changes join the delta; an
+   inconsistency is 422;
+3. with ``settings.validate_on_update``, the focus nodes the change can reach are validated
+   against the shapes (incremental SHACL); a violation raises :class:`ShapesViolated` (422);
+4. ``store.apply_delta`` writes the removed and added quads at once: readers see the old state
+   or the new one. Nothing is written when any step fails.
 
-So an update with no ``GRAPH``/``WITH`` writes the asserted graph, which is what the protocol's
-"default graph" means on this service; the inferred graph is always derived (a direct edit to it
-is replaced by the recomputation). The physical default graph of the store is kept empty.
+A change to the ontology, the shapes or the inferred graph itself recomputes the inferred graph
+and validates in full (the inferred graph is always derived: a direct edit to it is replaced).
+A merge still works on a scratch copy of the whole store (:func:`apply_scratch`). The physical
+default graph of the store is kept empty.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -35,7 +33,9 @@ import rdflib
 from ..errors import ErrorKind, KGError
 from ..formats import BY_KEY, Format
 from ..namespaces import ASSERTED, INFERRED, ONTOLOGY, SHAPES
-from ..store import sandbox
+from ..protocol import updates
+from ..protocol.delta import Delta
+from ..protocol.derivation import Derivation
 from ..store.base import GraphName
 from ..terms import to_rdflib
 from .auth import Grant
@@ -77,42 +77,6 @@ def syntax_error(exc: SyntaxError, what: str) -> KGError:
     return KGError(ErrorKind.BAD_INPUT, f"{what}: {message}", line=line, column=column)
 
 
-_NO_FETCH = ("this server fetches nothing for an update: LOAD and SERVICE are refused; "
-             "send data with the Graph Store Protocol (PUT/POST /rdf-graph-store)")
-
-
-def run_update(store: ox.Store, sparql: str, base_iri: str | None) -> None:
-    """``store.update`` on a thread that cannot open connections (store/sandbox.py): however an
-    update spells LOAD or SERVICE, the engine's attempt fails and is answered 403."""
-    try:
-        if sandbox.supported():
-            sandbox.run_sandboxed(lambda: store.update(sparql, base_iri=base_iri))
-        else:
-            store.update(sparql, base_iri=base_iri)
-    except SyntaxError:
-        raise
-    except Exception as exc:
-        # the scratch stores are in memory: an OSError can only be a refused connection
-        if isinstance(exc, OSError) or sandbox.refused_network(exc) \
-                or "service" in str(exc).lower():
-            raise KGError(ErrorKind.FORBIDDEN, _NO_FETCH) from None
-        raise
-
-
-def check_update_syntax(sparql: str, base_iri: str | None) -> None:
-    """Raise ``BAD_INPUT`` with the parser's line/column for the text *as the client sent it*
-    (before the protocol layer adds ``USING``/``SILENT``), by running it on an empty store,
-    sandboxed (a LOAD or SERVICE is refused there, 403)."""
-    try:
-        run_update(ox.Store(), sparql, base_iri)
-    except SyntaxError as exc:
-        raise syntax_error(exc, "SPARQL Update syntax error") from None
-    except KGError:
-        raise
-    except Exception:  # evaluation errors on an empty store say nothing about the request
-        return
-
-
 class Scratch:
     """An in-memory copy of the dataset whose default graph is the asserted graph."""
 
@@ -146,21 +110,6 @@ class Scratch:
 
     # -- the operations -------------------------------------------------------------------
 
-    def update(self, sparql: str, base_iri: str | None) -> None:
-        try:
-            run_update(self.ox, sparql, base_iri)
-        except KGError:
-            raise
-        except SyntaxError as exc:
-            raise syntax_error(exc, "SPARQL Update syntax error") from None
-        except RuntimeError as exc:
-            msg = str(exc)
-            kind = (ErrorKind.CONFLICT if "already exists" in msg else
-                    ErrorKind.NOT_FOUND if "does not exist" in msg else ErrorKind.BAD_INPUT)
-            raise KGError(kind, f"update failed: {msg}") from None
-        except (ValueError, TypeError) as exc:
-            raise KGError(ErrorKind.BAD_INPUT, f"update failed: {exc}") from None
-
     def clear(self, graph: GraphName) -> None:
         if graph is None:
             self.ox.clear_graph(ox.DefaultGraph())
@@ -188,7 +137,7 @@ class Scratch:
 
 @dataclass
 class Outcome:
-    """What a write changed (graph IRI -> triples after), for responses and tests."""
+    """What a write changed (graph IRI -> net change in its triples), for tests."""
 
     changed: dict[str, int] = field(default_factory=dict)
     rederived: bool = False
@@ -223,9 +172,10 @@ def _derive(state: AppState, asserted: Triples, after: Snapshot) -> bytes:
     return out
 
 
-def apply(state: AppState, change: Callable[[Scratch], None],
-          grant: Grant | None = None) -> Outcome:
-    """Run ``change`` on a scratch copy, re-derive, validate, swap in atomically.
+def apply_scratch(state: AppState, change: Callable[[Scratch], None],
+                  grant: Grant | None = None) -> Outcome:
+    """Run ``change`` on a scratch copy of the whole store, re-derive, validate, swap in
+    atomically: what a merge still does (it reads every graph of ours anyway).
 
     With a restricted ``grant``, every graph the change altered must be one it may write
     (403, nothing written): the exact check behind :mod:`.writescope`'s prediction."""
@@ -273,5 +223,115 @@ def apply(state: AppState, change: Callable[[Scratch], None],
             else:
                 state.empty_graphs.discard(g)
         outcome.changed = {g: len(t) for g, t in changed.items() if g is not None}
+        state.bump()
+        return outcome
+
+
+class Changes:
+    """What a write may do, recorded as a delta against the live store (nothing is copied)."""
+
+    def __init__(self, delta: Delta) -> None:
+        self.delta = delta
+
+    def exists(self, graph: GraphName) -> bool:
+        return self.delta.exists(graph)
+
+    def clear(self, graph: GraphName) -> None:
+        self.delta.clear(graph)
+
+    def drop(self, graph: GraphName) -> None:
+        self.delta.drop(graph)
+
+    def load(self, data: bytes, fmt: Format, graph: GraphName, base_iri: str | None) -> None:
+        try:
+            quads = list(ox.parse(data, ox_format(fmt), base_iri=base_iri,
+                                  rename_blank_nodes=True)) if data else []
+        except SyntaxError as exc:
+            raise syntax_error(exc, f"{fmt.media_type} syntax error") from None
+        except ValueError as exc:
+            raise KGError(ErrorKind.BAD_INPUT, f"cannot read {fmt.media_type}: {exc}") from None
+        self.delta.add_quads(graph, quads)
+
+    def update(self, sparql: str, base_iri: str | None, using: Sequence[str] = (),
+               using_named: Sequence[str] = ()) -> None:
+        updates.apply_update(self.delta, updates.parse(sparql, base_iri), using=using,
+                             using_named=using_named)
+
+
+def _emptied(delta: Delta, graphs: Iterable[str]) -> set[str]:
+    """Graphs that exist but hold no triple once the delta is applied."""
+    return {g for g in graphs if g != ASSERTED_IRI and delta.exists(g)
+            and next(iter(delta.triples(g, (None, None, None))), None) is None}
+
+
+def _full(state: AppState, delta: Delta) -> None:
+    """The ontology, the shapes or the inferred graph changed: derive and validate in full."""
+    from ..knowledge.reason import infer
+    from ..knowledge.validate import validate
+
+    asserted = _copy(delta.graph(None))
+    ontology = _copy(delta.graph(ONTOLOGY_IRI))
+    inferred = infer(asserted, ontology)
+    shapes = _copy(delta.graph(SHAPES_IRI))
+    if state.settings.validate_on_update and len(shapes):
+        report = validate(asserted + inferred, shapes, ontology=ontology, inference="none")
+        if not report.conforms:
+            raise ShapesViolated.of(report)
+    delta.clear(INFERRED_IRI)
+    for t in inferred:
+        delta.add(INFERRED_IRI, t)
+
+
+def _copy(view: rdflib.Graph) -> rdflib.Graph:
+    out = rdflib.Graph()
+    for t in view.triples((None, None, None)):
+        out.add(t)
+    return out
+
+
+def apply(state: AppState, change: Callable[[Changes], None],
+          grant: Grant | None = None) -> Outcome:
+    """Work out ``change`` as a delta, derive and validate what it can reach, write it at once.
+
+    With a restricted ``grant``, every graph the change alters must be one it may write (403,
+    nothing written): the exact check behind :mod:`.writescope`'s prediction."""
+    with _WRITE_LOCK:
+        store = state.store
+        delta = Delta(store, state.empty_graphs)
+        change(Changes(delta))
+        changed = delta.changed_graphs()
+        if grant is not None and not grant.unrestricted:
+            grant.check(sorted(changed))
+        outcome = Outcome()
+        derived = None
+        if {ONTOLOGY_IRI, SHAPES_IRI, INFERRED_IRI} & changed:
+            _full(state, delta)
+            state.derivation = None
+            outcome.rederived = True
+        elif ASSERTED_IRI in changed:
+            if state.derivation is None:
+                state.derivation = Derivation.build(store)
+            derived = state.derivation.derive(delta)
+            outcome.rederived = True
+        try:
+            if derived is not None and state.settings.validate_on_update:
+                assert state.derivation is not None
+                report = state.derivation.validate(delta, derived)
+                if report is not None and not report.conforms:
+                    raise ShapesViolated.of(report)
+            emptied = _emptied(delta, changed)
+            removed, added = delta.quads()
+            store.apply_delta(removed, added)
+        except BaseException:
+            if derived is not None and state.derivation is not None:
+                state.derivation.undo(derived)
+            raise
+        for g in changed - {ASSERTED_IRI, INFERRED_IRI}:
+            if g in emptied:
+                state.empty_graphs.add(g)
+            else:
+                state.empty_graphs.discard(g)
+        outcome.changed = {g: len(delta.added.get(g, ())) - len(delta.removed.get(g, ()))
+                           for g in changed}
         state.bump()
         return outcome

@@ -1,0 +1,1 @@
+"""Request-independent protocol logic: what a write changes, worked out without HTTP."""

@@ -1,0 +1,178 @@
+"""What a write changes, as quads added and removed, worked out against the live store.
+
+A write (a SPARQL Update, a Graph Store operation) is evaluated over read-only views of the
+store's graphs (``Store.graph_view``) with the changes so far laid over them, so a later
+operation of a request sees what an earlier one did; nothing is copied and nothing is written
+until the whole change, its reasoning and its validation are known. The cost grows with what
+the operations read and change, not with the store.
+
+The service's default graph for writes is the asserted graph: plain triples, ``DEFAULT`` and
+the asserted graph's own name all mean it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.store import Store as RdflibStore
+from rdflib.term import Node, URIRef
+
+from ..namespaces import ASSERTED
+from ..store.base import GraphName, Store
+from ..terms import to_oxigraph, to_rdflib
+
+ASSERTED_IRI = str(ASSERTED)
+Triple = tuple[Node, Node, Node]
+Pattern = tuple[Node | None, Node | None, Node | None]
+
+
+def canonical(graph: GraphName) -> str:
+    """The store graph a write to ``graph`` changes (None: the default graph, the asserted)."""
+    return ASSERTED_IRI if graph is None else graph
+
+
+class Delta:
+    """Triples added to and removed from each graph of a store, and graphs created/dropped.
+
+    ``added[g]`` never holds a triple the store has in ``g``, ``removed[g]`` only triples it
+    has: the delta is the net change, whatever order the operations came in."""
+
+    def __init__(self, store: Store, empty_graphs: Iterable[str] = ()) -> None:
+        self.store = store
+        self.added: dict[str, set[Triple]] = defaultdict(set)
+        self.removed: dict[str, set[Triple]] = defaultdict(set)
+        self.created: set[str] = set()
+        self.dropped: set[str] = set()
+        self._empty = set(empty_graphs)
+        self._views: dict[str, rdflib.Graph] = {}
+        self._names: set[str] | None = None
+
+    # -- reading --------------------------------------------------------------------------
+
+    def _base(self, g: str) -> rdflib.Graph:
+        view = self._views.get(g)
+        if view is None:
+            view = self._views[g] = self.store.graph_view(g)
+        return view
+
+    def in_store(self, g: str, t: Triple) -> bool:
+        return t in self._base(g)
+
+    def contains(self, graph: GraphName, t: Triple) -> bool:
+        g = canonical(graph)
+        return t in self.added[g] or (t not in self.removed[g] and self.in_store(g, t))
+
+    def triples(self, graph: GraphName, pattern: Pattern) -> Iterator[Triple]:
+        g = canonical(graph)
+        removed, added = self.removed.get(g, ()), self.added.get(g, set())
+        for t in self._base(g).triples(pattern):
+            if t not in removed:
+                yield t
+        s, p, o = pattern
+        for t in list(added):
+            if (s is None or s == t[0]) and (p is None or p == t[1]) \
+                    and (o is None or o == t[2]):
+                yield t
+
+    def store_names(self) -> set[str]:
+        if self._names is None:
+            self._names = set(self.store.graph_names()) | self._empty
+        return self._names
+
+    def exists(self, graph: GraphName) -> bool:
+        """Whether a graph exists now (the default graph always does)."""
+        if graph is None:
+            return True
+        g = canonical(graph)
+        if g in self.created:
+            return True
+        return g not in self.dropped and (g in self.store_names() or bool(self.added.get(g)))
+
+    def names(self) -> set[str]:
+        """Every named graph that exists now."""
+        return {g for g in self.store_names() | self.created | set(self.added)
+                if self.exists(g)}
+
+    # -- writing --------------------------------------------------------------------------
+
+    def add(self, graph: GraphName, t: Triple) -> None:
+        g = canonical(graph)
+        if t in self.removed[g]:
+            self.removed[g].discard(t)
+        elif not self.in_store(g, t):
+            self.added[g].add(t)
+        if g in self.dropped:
+            self.dropped.discard(g)
+            self.created.add(g)
+
+    def remove(self, graph: GraphName, t: Triple) -> None:
+        g = canonical(graph)
+        if t in self.added[g]:
+            self.added[g].discard(t)
+        elif self.in_store(g, t):
+            self.removed[g].add(t)
+
+    def clear(self, graph: GraphName) -> None:
+        for t in list(self.triples(graph, (None, None, None))):
+            self.remove(graph, t)
+
+    def drop(self, graph: GraphName) -> None:
+        self.clear(graph)
+        if graph is not None:
+            g = canonical(graph)
+            self.created.discard(g)
+            if g in self.store_names():
+                self.dropped.add(g)
+
+    def create(self, graph: str) -> None:
+        g = canonical(graph)
+        self.dropped.discard(g)
+        self.created.add(g)
+
+    def add_quads(self, graph: GraphName, quads: Iterable[ox.Quad]) -> None:
+        """Add parsed triples to ``graph`` (creating it), whatever graph they were parsed in."""
+        if graph is not None and not self.exists(graph):
+            self.create(graph)
+        for q in quads:
+            self.add(graph, (to_rdflib(q.subject), to_rdflib(q.predicate),
+                             to_rdflib(q.object)))
+
+    # -- what changed ---------------------------------------------------------------------
+
+    def changed_graphs(self) -> set[str]:
+        return ({g for g, ts in self.added.items() if ts}
+                | {g for g, ts in self.removed.items() if ts} | self.created | self.dropped)
+
+    def quads(self) -> tuple[list[ox.Quad], list[ox.Quad]]:
+        """(removed, added) as pyoxigraph quads, for ``Store.apply_delta``."""
+        def quad(g: str, t: Triple) -> ox.Quad:
+            s, p, o = (to_oxigraph(x) for x in t)
+            return ox.Quad(s, p, o, ox.NamedNode(g))  # type: ignore[arg-type]
+        removed = [quad(g, t) for g, ts in self.removed.items() for t in ts]
+        added = [quad(g, t) for g, ts in self.added.items() for t in ts]
+        return removed, added
+
+    def graph(self, graph: GraphName) -> rdflib.Graph:
+        """A read-only rdflib view of one graph as it is now (store + changes)."""
+        ident = DATASET_DEFAULT_GRAPH_ID if graph is None else URIRef(canonical(graph))
+        return rdflib.Graph(store=_DeltaGraph(self, graph), identifier=ident)
+
+
+class _DeltaGraph(RdflibStore):
+    def __init__(self, delta: Delta, graph: GraphName) -> None:
+        super().__init__()
+        self._delta = delta
+        self._graph = graph
+
+    def triples(self, triple_pattern: Pattern, context: Any = None
+                ) -> Iterator[tuple[Triple, Iterator[Any]]]:
+        for t in self._delta.triples(self._graph, triple_pattern):
+            yield t, iter(())
+
+    def __len__(self, context: Any = None) -> int:
+        return sum(1 for _ in self._delta.triples(self._graph, (None, None, None)))

@@ -1,0 +1,71 @@
+"""The inferred graph and the SHACL verdict kept current from a write's delta.
+
+A :class:`Derivation` holds what a write needs beyond the store: the OWL 2 RL materialization
+(:class:`~alliance_kg.knowledge.incremental.Materialization`, which keeps its own index of the
+asserted and inferred triples) and the prepared shapes. It is built from the store once, at the
+first write, and moved on by every write after: a write costs what it changes. A change to the
+ontology or the shapes drops it; the next write builds it again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import rdflib
+
+from ..knowledge.incremental import Change, Materialization
+from ..knowledge.incremental_shacl import PreparedShapes, prepare_shapes, validate_change
+from ..knowledge.validate import ValidationReport
+from ..namespaces import ASSERTED, INFERRED, ONTOLOGY, SHAPES
+from ..store.base import Store
+from .delta import Delta
+
+ASSERTED_IRI, INFERRED_IRI = str(ASSERTED), str(INFERRED)
+ONTOLOGY_IRI, SHAPES_IRI = str(ONTOLOGY), str(SHAPES)
+
+
+def _copy(view: rdflib.Graph) -> rdflib.Graph:
+    out = rdflib.Graph()
+    for t in view.triples((None, None, None)):
+        out.add(t)
+    return out
+
+
+@dataclass
+class Derivation:
+    materialization: Materialization
+    ontology: rdflib.Graph
+    shapes: PreparedShapes | None
+
+    @classmethod
+    def build(cls, store: Store) -> Derivation:
+        """Read the asserted graph, the ontology and the shapes once (the write lock is held)."""
+        ontology = _copy(store.graph_view(ONTOLOGY_IRI))
+        asserted = store.graph_view(ASSERTED_IRI).triples((None, None, None))
+        shapes = _copy(store.graph_view(SHAPES_IRI))
+        return cls(Materialization(ontology, asserted), ontology,
+                   prepare_shapes(shapes) if len(shapes) else None)
+
+    def derive(self, delta: Delta) -> Change:
+        """Move the materialization by the asserted changes and put the inferred ones into the
+        delta; raises ``KGError(INCONSISTENT)`` with the materialization unchanged."""
+        change = self.materialization.apply(delta.added.get(ASSERTED_IRI, set()),
+                                            delta.removed.get(ASSERTED_IRI, set()))
+        for t in change.disappeared:
+            delta.remove(INFERRED_IRI, t)
+        for t in change.appeared:
+            delta.add(INFERRED_IRI, t)
+        return change
+
+    def undo(self, change: Change) -> None:
+        """Take a derived change back (the write was refused or failed after it)."""
+        self.materialization.apply(change.removed, change.added)
+
+    def validate(self, delta: Delta, change: Change) -> ValidationReport | None:
+        """The incremental SHACL verdict on the data after the delta (None: no shapes)."""
+        if self.shapes is None:
+            return None
+        added = set(change.added) | set(change.appeared)
+        removed = set(change.removed) | set(change.disappeared)
+        return validate_change([delta.graph(None), delta.graph(INFERRED_IRI)], self.shapes,
+                               self.ontology, added, removed)

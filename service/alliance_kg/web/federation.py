@@ -133,7 +133,9 @@ def _evaluate(store: Store, sparql: str, dataset: Dataset, facts: QueryFacts,
     else:
         query.algebra["datasetClause"] = None  # the protocol's dataset replaces FROM
         target = store.rdflib_dataset(dataset.default_graphs, dataset.named_graphs)
-    timeout = settings.query_timeout or 30.0
+    # the endpoint's own deadline comes before the query's, so a slow endpoint is a 504, not
+    # a query stopped for running too long (503)
+    timeout = settings.query_timeout * 0.8 if settings.query_timeout > 0 else 30.0
     CUSTOM_EVALS["alliance-kg-service"] = service_evaluator(
         netguard.Policy.of(settings), timeout, settings.max_body_bytes)
     try:

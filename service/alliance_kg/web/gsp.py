@@ -181,8 +181,8 @@ def put(st: AppState, target: Target, grant: auth.Grant) -> Response:
         scratch.drop(target)
         scratch.load(data, fmt, target, _base(target))
 
-    writes.apply(st, change, grant)
-    return Response(status=201 if created[0] else 204)
+    outcome = writes.apply(st, change, grant)
+    return writes.answer(outcome, 201 if created[0] else 204, request.headers.get("Prefer"))
 
 
 def post(st: AppState, target: Target, grant: auth.Grant) -> Response:
@@ -203,8 +203,8 @@ def post(st: AppState, target: Target, grant: auth.Grant) -> Response:
         for fmt, data in parts:
             scratch.load(data, fmt, graph, _base(graph))
 
-    writes.apply(st, change, grant)
-    resp = Response(status=201 if created[0] else 204)
+    outcome = writes.apply(st, change, grant)
+    resp = writes.answer(outcome, 201 if created[0] else 204, request.headers.get("Prefer"))
     if location is not None:
         resp.headers["Location"] = location
     return resp
@@ -220,5 +220,5 @@ def delete(st: AppState, target: Target, grant: auth.Grant) -> Response:
             raise KGError(ErrorKind.NOT_FOUND, f"no graph <{graph}> in this store")
         scratch.drop(graph)
 
-    writes.apply(st, change, grant)
-    return Response(status=204)
+    outcome = writes.apply(st, change, grant)
+    return writes.answer(outcome, 204, request.headers.get("Prefer"))

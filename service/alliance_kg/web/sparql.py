@@ -211,5 +211,6 @@ def run_update(p: params.Params, update: str) -> Response:
     using = params.iris(p, "using-graph-uri")
     using_named = params.iris(p, "using-named-graph-uri")
     # one reading: rdflib's parse is what is checked (LOAD, SERVICE: 403) and what is evaluated
-    writes.apply(st, lambda changes: changes.update(update, base, using, using_named), grant)
-    return Response(status=204)
+    outcome = writes.apply(st, lambda changes: changes.update(update, base, using, using_named),
+                           grant)
+    return writes.answer(outcome, 204, request.headers.get("Prefer"))

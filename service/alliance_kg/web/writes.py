@@ -22,6 +22,7 @@ default graph of the store is kept empty.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -29,12 +30,13 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 import rdflib
+from flask import Response
 
 from ..errors import ErrorKind, KGError
 from ..formats import BY_KEY, Format
 from ..namespaces import ASSERTED, INFERRED, ONTOLOGY, SHAPES
 from ..protocol import updates
-from ..protocol.delta import Delta
+from ..protocol.delta import Delta, Triple
 from ..protocol.derivation import Derivation
 from ..store.base import GraphName
 from ..terms import to_rdflib
@@ -137,10 +139,51 @@ class Scratch:
 
 @dataclass
 class Outcome:
-    """What a write changed (graph IRI -> net change in its triples), for tests."""
+    """What a write changed (graph IRI -> net change in its triples), for tests; ``delta`` is
+    the whole change, inferred triples included, for the change report."""
 
     changed: dict[str, int] = field(default_factory=dict)
     rederived: bool = False
+    delta: Delta | None = None
+
+
+#: triples listed per kind in a change report; the counts are always complete
+REPORT_TRIPLES = 10_000
+
+
+def change_report(outcome: Outcome) -> dict[str, object]:
+    """What a write changed: asserted triples added/removed, inferred triples that appeared or
+    disappeared, other graphs' counts (asked for with ``Prefer: return=representation``)."""
+    delta = outcome.delta
+    if delta is None:
+        return {"graphs": {g: {"net": n} for g, n in outcome.changed.items()}}
+
+    def listed(triples: set[Triple]) -> list[str]:
+        return sorted(" ".join(t.n3() for t in triple) for triple in triples)[:REPORT_TRIPLES]
+
+    def kind(g: str, plus: str, minus: str) -> dict[str, object]:
+        added, removed = delta.added.get(g, set()), delta.removed.get(g, set())
+        return {plus: len(added), minus: len(removed), "triples": {
+            plus: listed(added), minus: listed(removed)}}
+
+    others = sorted(delta.changed_graphs() - {ASSERTED_IRI, INFERRED_IRI})
+    return {"asserted": kind(ASSERTED_IRI, "added", "removed"),
+            "inferred": kind(INFERRED_IRI, "appeared", "disappeared"),
+            "graphs": {g: {"added": len(delta.added.get(g, ())),
+                           "removed": len(delta.removed.get(g, ())),
+                           "created": g in delta.created, "dropped": g in delta.dropped}
+                       for g in others}}
+
+
+def answer(outcome: Outcome, status: int, prefer: str | None) -> Response:
+    """204/201 as the protocol says, or, when the client asked for it (RFC 7240
+    ``Prefer: return=representation``), 200 with the change report as JSON."""
+    if prefer is None or "return=representation" not in prefer.replace(" ", "").lower():
+        return Response(status=status)
+    resp = Response(json.dumps(change_report(outcome), indent=1), status=200,
+                    content_type="application/json")
+    resp.headers["Preference-Applied"] = "return=representation"
+    return resp
 
 
 def _nt(triples: Iterable[ox.Triple]) -> bytes:
@@ -333,5 +376,6 @@ def apply(state: AppState, change: Callable[[Changes], None],
                 state.empty_graphs.discard(g)
         outcome.changed = {g: len(delta.added.get(g, ())) - len(delta.removed.get(g, ()))
                            for g in changed}
+        outcome.delta = delta
         state.bump()
         return outcome

@@ -32,6 +32,7 @@ from . import (
     openapi,
     sparql,
     ui,
+    writes,
 )
 from .context import EXTENSION, AppState
 from .logging import AccessLog
@@ -65,8 +66,11 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
         COMPRESS_STREAMS=False,
         COMPRESS_MIN_SIZE=500,
     )
-    app.extensions[EXTENSION] = AppState(settings=settings, store=store,
-                                         results=ResultCache.enabled_for(settings, store.name))
+    state = AppState(settings=settings, store=store,
+                     results=ResultCache.enabled_for(settings, store.name))
+    app.extensions[EXTENSION] = state
+    if settings.allow_update:
+        writes.prepare(state)
     for module in (sparql, gsp, description, health, openapi):
         app.register_blueprint(module.bp)
     # merging an external source into the running service (knowledge/merge.py, as the CLI)

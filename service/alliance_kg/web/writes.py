@@ -23,6 +23,7 @@ default graph of the store is kept empty.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -57,6 +58,8 @@ Triples = frozenset[ox.Triple]
 Snapshot = dict[str | None, Triples]
 
 _POSITION = re.compile(r"at (?:line )?(\d+)(?::|,? column )(\d+)")
+
+log = logging.getLogger("alliance_kg.web")
 
 #: one writer at a time per process; readers are never blocked (the swap is atomic)
 _WRITE_LOCK = threading.Lock()
@@ -330,6 +333,23 @@ def _copy(view: rdflib.Graph) -> rdflib.Graph:
     for t in view.triples((None, None, None)):
         out.add(t)
     return out
+
+
+def prepare(state: AppState) -> threading.Thread:
+    """Build the derivation in the background at start, so that the first write does not pay
+    for reading the dataset (a writer that comes first waits for it under the write lock)."""
+
+    def build() -> None:
+        with _WRITE_LOCK:
+            if state.derivation is None:
+                try:
+                    state.derivation = Derivation.build(state.store)
+                except Exception:  # the first write builds it again and reports the error
+                    log.warning("could not prepare the write path", exc_info=True)
+
+    thread = threading.Thread(target=build, name="prepare-writes", daemon=True)
+    thread.start()
+    return thread
 
 
 def apply(state: AppState, change: Callable[[Changes], None],

@@ -116,6 +116,8 @@ def _evaluate(store: Store, sparql: str, choose_format: Callable[[QueryForm], Fo
 def _answer(store: Store, request: tuple[Any, ...]) -> tuple[Any, ...]:
     sparql, choices, dataset, facts, *rest = request
     facts = facts or analyse(sparql, BUDGET_SECONDS)
+    if facts.calls_service:  # the federation path's engine reads and runs it (or refuses)
+        return ("network", facts)
     sandbox.network_attempted()
     try:
         fmt, body = _evaluate(store, sparql, _chosen(choices), Dataset(*dataset), facts, *rest)
@@ -370,6 +372,8 @@ def _in_thread(store: Store, sparql: str, choose_format: Callable[[QueryForm], F
     """A remote store's query in the calling thread (the server it calls is the engine); an
     embedded engine's on a sandboxed thread, where a connection attempt fails."""
     known = facts or analyse(sparql)
+    if known.calls_service and not store.killable_in_thread:
+        raise NetworkAttempt(known)
     if store.killable_in_thread or not sandbox.supported():
         try:
             fmt, body = _evaluate(store, sparql, choose_format, dataset, known, base_iri, limit)

@@ -33,7 +33,7 @@ def run(s: OxigraphStore, text: str, **kwargs: list[str]) -> Delta:
     delta = Delta(s, ())
     updates.apply_update(delta, updates.parse(text, None), **kwargs)
     removed, added = delta.quads()
-    s.apply_delta(removed, added)
+    s.apply_delta(removed, added, sorted(delta.cleared))
     return delta
 
 

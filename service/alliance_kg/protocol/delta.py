@@ -48,6 +48,10 @@ class Delta:
         self.removed: dict[str, set[Triple]] = defaultdict(set)
         self.created: set[str] = set()
         self.dropped: set[str] = set()
+        #: graphs emptied as a whole (CLEAR, DROP, PUT): the store clears them, whatever their
+        #: blank nodes; the asserted graph's old triples are also listed in ``removed`` for
+        #: the reasoning
+        self.cleared: set[str] = set()
         self._empty = set(empty_graphs)
         self._views: dict[str, rdflib.Graph] = {}
         self._names: set[str] | None = None
@@ -61,7 +65,7 @@ class Delta:
         return view
 
     def in_store(self, g: str, t: Triple) -> bool:
-        return t in self._base(g)
+        return g not in self.cleared and t in self._base(g)
 
     def contains(self, graph: GraphName, t: Triple) -> bool:
         g = canonical(graph)
@@ -70,9 +74,10 @@ class Delta:
     def triples(self, graph: GraphName, pattern: Pattern) -> Iterator[Triple]:
         g = canonical(graph)
         removed, added = self.removed.get(g, ()), self.added.get(g, set())
-        for t in self._base(g).triples(pattern):
-            if t not in removed:
-                yield t
+        if g not in self.cleared:
+            for t in self._base(g).triples(pattern):
+                if t not in removed:
+                    yield t
         s, p, o = pattern
         for t in list(added):
             if (s is None or s == t[0]) and (p is None or p == t[1]) \
@@ -102,7 +107,7 @@ class Delta:
 
     def add(self, graph: GraphName, t: Triple) -> None:
         g = canonical(graph)
-        if t in self.removed[g]:
+        if t in self.removed[g] and g not in self.cleared:
             self.removed[g].discard(t)
         elif not self.in_store(g, t):
             self.added[g].add(t)
@@ -118,8 +123,12 @@ class Delta:
             self.removed[g].add(t)
 
     def clear(self, graph: GraphName) -> None:
-        for t in list(self.triples(graph, (None, None, None))):
-            self.remove(graph, t)
+        g = canonical(graph)
+        if g == ASSERTED_IRI:  # the reasoning needs the triples that go
+            self.removed[g] |= {t for t in self.triples(g, (None, None, None))
+                                if t not in self.added[g]}
+        self.added[g] = set()
+        self.cleared.add(g)
 
     def drop(self, graph: GraphName) -> None:
         self.clear(graph)
@@ -146,14 +155,17 @@ class Delta:
 
     def changed_graphs(self) -> set[str]:
         return ({g for g, ts in self.added.items() if ts}
-                | {g for g, ts in self.removed.items() if ts} | self.created | self.dropped)
+                | {g for g, ts in self.removed.items() if ts} | self.created | self.dropped
+                | self.cleared)
 
     def quads(self) -> tuple[list[ox.Quad], list[ox.Quad]]:
-        """(removed, added) as pyoxigraph quads, for ``Store.apply_delta``."""
+        """(removed, added) as pyoxigraph quads, for ``Store.apply_delta`` (with
+        :attr:`cleared`, whose old triples are not listed)."""
         def quad(g: str, t: Triple) -> ox.Quad:
             s, p, o = (to_oxigraph(x) for x in t)
             return ox.Quad(s, p, o, ox.NamedNode(g))  # type: ignore[arg-type]
-        removed = [quad(g, t) for g, ts in self.removed.items() for t in ts]
+        removed = [quad(g, t) for g, ts in self.removed.items() if g not in self.cleared
+                   for t in ts]
         added = [quad(g, t) for g, ts in self.added.items() for t in ts]
         return removed, added
 

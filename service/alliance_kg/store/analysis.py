@@ -27,6 +27,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef
 
 from ..knowledge.query import parse_query
+from .prepared import parser_lock
 
 #: parse-tree nodes whose value differs from one evaluation to the next
 NONDETERMINISTIC = frozenset({"Builtin_NOW", "Builtin_RAND", "Builtin_UUID", "Builtin_STRUUID",
@@ -65,7 +66,8 @@ def _nodes(tree: object) -> Iterator[CompValue]:
 
 
 def _facts(text: str) -> QueryFacts:
-    parsed = parseQuery(text)
+    with parser_lock():  # rdflib's grammar is one shared object, not thread-safe
+        parsed = parseQuery(text)
     query = parsed[1]
     names = {node.name for node in _nodes(query)}
     return QueryFacts(read=True, has_dataset=bool(dict.get(query, "datasetClause")),
@@ -126,7 +128,8 @@ class FactsCache:
 def service_endpoints(text: str) -> list[str | None]:
     """The endpoint IRI of every SERVICE clause (None for a variable), for a store whose engine
     runs elsewhere (the remote store): read by the parser that store's requests go through."""
-    query = parse_query(text)  # BAD_INPUT with the position when rdflib cannot read it
+    with parser_lock():
+        query = parse_query(text)  # BAD_INPUT with the position when rdflib cannot read it
     out: list[str | None] = []
     for node in _nodes(query.algebra):
         if node.name == "ServiceGraphPattern":

@@ -110,9 +110,10 @@ class Store(ABC):
         the write path evaluates an update's patterns over."""
 
     @abstractmethod
-    def apply_delta(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad]) -> None:
-        """Remove, then add, these quads as one write: readers see the store before or after.
-        The cost grows with the change, not with the store."""
+    def apply_delta(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad],
+                    cleared: Sequence[str] = ()) -> None:
+        """Empty the ``cleared`` graphs, remove, then add, these quads as one write: readers
+        see the store before or after. The cost grows with the change, not with the store."""
 
     @abstractmethod
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:

@@ -200,9 +200,12 @@ class MemoryStore(Store):
     def graph_view(self, graph: GraphName) -> rdflib.Graph:
         return self.ds.get_context(_graph_id(graph))  # type: ignore[arg-type]
 
-    def apply_delta(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad]) -> None:
+    def apply_delta(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad],
+                    cleared: Sequence[str] = ()) -> None:
         # in place under the lock every query holds while it reads: no copy of the dataset
         with self.writing(), self._lock, quiet_literals():
+            for g in cleared:
+                self.ds.graph(URIRef(g)).remove((None, None, None))
             for q in removed:
                 self._context(q).remove(_triple(q))
             for q in added:

@@ -247,30 +247,29 @@ class OxigraphStore(Store):
     def graph_view(self, graph: GraphName) -> rdflib.Graph:
         return oxigraph_graph(self.ox, graph)
 
-    def apply_delta(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad]) -> None:
-        if not removed and not added:
+    def apply_delta(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad],
+                    cleared: Sequence[str] = ()) -> None:
+        if not removed and not added and not cleared:
             return
-        if any(isinstance(t, ox.BlankNode) for q in removed for t in (q.subject, q.object)):
-            # DELETE DATA cannot name a blank node: the quads are removed one by one (under
-            # the fork lock, so no query worker is forked in between)
-            with self.writing():
+        blank = any(isinstance(t, ox.BlankNode) for q in (*removed, *added)
+                    for t in (q.subject, q.object))
+        with self.writing():
+            if blank:
+                # DELETE DATA cannot name a blank node, and INSERT DATA would rename them: the
+                # quads go one by one (under the fork lock: no query worker forks in between)
+                for g in cleared:
+                    self.ox.clear_graph(graph_node(g))
                 for q in removed:
                     self.ox.remove(q)
                 self.ox.extend(added)
-            return
-        # one update request is one transaction; terms are pyoxigraph's serializations
-        ops = []
-        if removed:
-            ops.append("DELETE DATA { " + " ".join(_quad_text(q) for q in removed) + " }")
-        if added:
-            ops.append("INSERT DATA { " + " ".join(_quad_text(q) for q in added) + " }")
-        with self.writing():
-            if any(isinstance(t, ox.BlankNode) for q in added for t in (q.subject, q.object)):
-                if removed:
-                    self.ox.update(ops[0])
-                self.ox.extend(added)  # keeps the blank nodes' labels; INSERT DATA would not
-            else:
-                self.ox.update(" ;\n".join(ops))
+                return
+            # one update request is one transaction; terms are pyoxigraph's serializations
+            ops = [f"CLEAR SILENT GRAPH {graph_node(g)}" for g in cleared]
+            if removed:
+                ops.append("DELETE DATA { " + " ".join(_quad_text(q) for q in removed) + " }")
+            if added:
+                ops.append("INSERT DATA { " + " ".join(_quad_text(q) for q in added) + " }")
+            self.ox.update(" ;\n".join(ops))
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         try:

@@ -267,37 +267,38 @@ class RemoteStore(Store):
         ident = DATASET_DEFAULT_GRAPH_ID if graph is None else URIRef(graph)
         return rdflib.Graph(store=_RemoteGraph(self, graph), identifier=ident)
 
-    def apply_delta(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad]) -> None:
-        if not removed and not added:
+    def apply_delta(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad],
+                    cleared: Sequence[str] = ()) -> None:
+        if not removed and not added and not cleared:
             return
-        if any(isinstance(t, ox.BlankNode) for q in removed for t in (q.subject, q.object)):
-            # DELETE DATA cannot name a blank node (and the server's labels are its own): the
-            # graphs concerned are replaced whole, in one request
-            self._replace_with_delta(removed, added)
+        blank = [q for q in removed if _blank(q)]
+        if blank:
+            # DELETE DATA cannot name a blank node: the graphs concerned are replaced whole (the
+            # server's blank node labels are read back as it wrote them)
+            self._replace_with_delta(removed, added, cleared)
             return
-        ops = []
+        ops = [f"CLEAR SILENT GRAPH {_iri(g)}" for g in cleared]
         if removed:
             ops.append("DELETE DATA { " + " ".join(_quad_text(q) for q in removed) + " }")
         if added:
             ops.append(_insert_data(list(added)))
         self._update(" ;\n".join(ops))
 
-    def _replace_with_delta(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad]) -> None:
-        graphs: dict[GraphName, tuple[bytes, Format]] = {}
-        names = {q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else None
-                 for q in (*removed, *added)}
+    def _replace_with_delta(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad],
+                            cleared: Sequence[str]) -> None:
+        names = {q.graph_name.value for q in (*removed, *added)
+                 if isinstance(q.graph_name, ox.NamedNode)} | set(cleared)
         nt = BY_KEY["ntriples"]
-        for g in names:
-            node = ox.DefaultGraph() if g is None else ox.NamedNode(g)
-            current = set(parse_quads(self.get_graph(g, nt), nt)) if g is None or \
-                g in self.graph_names() else set()
-            gone = {ox.Quad(q.subject, q.predicate, q.object) for q in removed
-                    if q.graph_name == node}
-            new = {ox.Quad(q.subject, q.predicate, q.object) for q in added
-                   if q.graph_name == node}
-            kept = [q for q in current if q not in gone] + list(new)
-            graphs[g] = (bytes(ox.serialize([q.triple for q in kept],
-                                            format=ox.RdfFormat.N_TRIPLES) or b""), nt)
+        graphs: dict[GraphName, tuple[bytes, Format]] = {}
+        for g in sorted(names):
+            node = ox.NamedNode(g)
+            current: list[ox.Triple] = []
+            if g not in cleared and g in self.graph_names():
+                current = list(ox.parse(self.get_graph(g, nt), ox.RdfFormat.N_TRIPLES))
+            gone = {q.triple for q in removed if q.graph_name == node}
+            kept = [t for t in current if t not in gone]
+            kept += [q.triple for q in added if q.graph_name == node]
+            graphs[g] = (bytes(ox.serialize(kept, format=ox.RdfFormat.N_TRIPLES) or b""), nt)
         self.replace_graphs(graphs)
 
     def drop_graph(self, graph: GraphName) -> None:
@@ -347,6 +348,10 @@ def _insert_data(quads: list[ox.Quad]) -> str:
     sep = " .\n"
     named = " ".join(f"GRAPH {_iri(g)} {{ {sep.join(ts)} }}" for g, ts in by_graph.items())
     return f"INSERT DATA {{ {default} {named} }}"
+
+
+def _blank(q: ox.Quad) -> bool:
+    return isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
 
 
 def _quad_text(q: ox.Quad) -> str:

@@ -384,7 +384,7 @@ def apply(state: AppState, change: Callable[[Changes], None],
                     raise ShapesViolated.of(report)
             emptied = _emptied(delta, changed)
             removed, added = delta.quads()
-            store.apply_delta(removed, added)
+            store.apply_delta(removed, added, sorted(delta.cleared))
         except BaseException:
             if derived is not None and state.derivation is not None:
                 state.derivation.undo(derived)

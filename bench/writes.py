@@ -34,9 +34,10 @@ AKG = "https://w3id.org/alliance-kg/ontology/"
 
 
 def entity(i: int) -> str:
-    return (f"<{AKR}bench-org-{i}> a <{AKG}MilitaryCommand> ; "
-            f"<http://www.w3.org/2000/01/rdf-schema#label> \"Bench command {i}\"@en ; "
-            f"<{AKG}reportsTo> <{AKR}indo-pacific-command> .")
+    """A state that joins an existing alliance: 3 asserted triples, a few inferred."""
+    return (f"<{AKR}bench-state-{i}> a <{AKG}State> ; "
+            f"<http://www.w3.org/2000/01/rdf-schema#label> \"Bench state {i}\"@en ; "
+            f"<{AKG}memberOf> <{AKR}quad> .")
 
 
 def percentile(xs: list[float], q: float) -> float:
@@ -54,7 +55,8 @@ def run_writes(update_url: str, store_url: str, headers: dict[str, str], repeats
                post: bytes) -> dict[str, float]:
     def update(text: str) -> None:
         r = requests.post(update_url, data={"update": text}, headers=headers, timeout=600)
-        r.raise_for_status()
+        if r.status_code >= 400:
+            raise RuntimeError(f"{r.status_code}: {r.text[:2000]}")
 
     out: dict[str, float] = {}
     out["first_write_ms"] = timed(lambda: update(f"INSERT DATA {{ {entity(0)} }}"))

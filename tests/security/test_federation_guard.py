@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from tests.security.test_service import Listener
+from tests.security.loopback import Listener
 from tests.web.conftest import FIXTURE, Server, start_server, stop_server
 
 
@@ -38,7 +38,7 @@ class _Endpoint(BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[tuple[str, Listener]]:
     listener = Listener()
-    _Endpoint.target = listener.url
+    _Endpoint.target = listener.sparql
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Endpoint)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -69,7 +69,7 @@ def test_a_redirect_off_the_allowlist_is_502_and_not_followed(
     r = _service(server, base + "/redirect")
     assert r.status_code == 502, r.text
     assert "redirect" in r.text
-    assert listener.contacts == 0
+    assert listener.contacts == []
 
 
 def test_an_endpoint_error_is_502(server: Server, endpoint: tuple[str, Listener]) -> None:

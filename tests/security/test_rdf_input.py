@@ -10,14 +10,11 @@ fetching from: each test fails if it was contacted.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
-import socket
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +25,7 @@ import requests
 from rdflib import BNode
 from tests.cli.clifixtures import run_cli
 from tests.knowledge.kgfixtures import FIXTURE_REPO, copy_knowledge
+from tests.security.loopback import Listener
 from tests.web.conftest import FIXTURE, TOKEN, Server, ask, start_server, stop_server
 
 from alliance_kg.errors import ErrorKind, KGError
@@ -46,43 +44,6 @@ PROBE = "ASK { ?s ?p ?o }"
 
 
 # -- helpers -------------------------------------------------------------------------------------
-
-
-class Listener:
-    """A plain TCP server on 127.0.0.1 that records every connection made to it."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port: int = self.sock.getsockname()[1]
-        self.contacts: list[bytes] = []
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                conn.settimeout(2)
-                try:
-                    self.contacts.append(conn.recv(4096) or b"<connected>")
-                except OSError:
-                    self.contacts.append(b"<connected>")
-                context = json.dumps({"@context": {"p": "http://leaked.example/p"}}).encode()
-                with contextlib.suppress(OSError):
-                    conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/ld+json\r\n"
-                                 b"\r\n" + context)
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 @pytest.fixture(scope="module")

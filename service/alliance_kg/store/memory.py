@@ -43,6 +43,20 @@ def _triple(q: ox.Quad) -> tuple[Node, Node, Node]:
     return to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)
 
 
+def evaluate(target: rdflib.Dataset, query: Query, base_iri: str | None) -> Result:
+    """rdflib's evaluation of a parsed query, SELECT rows read at once; its errors are the
+    query's fault (BAD_INPUT)."""
+    try:
+        result = target.query(query, base=base_iri)
+        if result.type == "SELECT":
+            result.bindings = list(result.bindings)
+        return result
+    except KGError:
+        raise
+    except Exception as exc:
+        raise KGError(ErrorKind.BAD_INPUT, f"query failed: {exc}") from None
+
+
 def _drop_dataset_clause(prepared: Query) -> None:
     # the protocol's dataset replaces the query's FROM / FROM NAMED (SPARQL 1.1 Protocol)
     prepared.algebra["datasetClause"] = None
@@ -134,15 +148,7 @@ class MemoryStore(Store):
         else:
             prepared = self._prepared.get(sparql)
         with self._lock:
-            target = self._view(default_graphs, named_graphs)
-            try:
-                result = target.query(prepared, base=base_iri)
-                if result.type == "SELECT":
-                    result.bindings = list(result.bindings)
-            except KGError:
-                raise
-            except Exception as exc:  # rdflib's evaluation errors are the query's fault
-                raise KGError(ErrorKind.BAD_INPUT, f"query failed: {exc}") from None
+            result = evaluate(self._view(default_graphs, named_graphs), prepared, base_iri)
         return MemoryResult(result)
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:

@@ -40,7 +40,7 @@ from ..store import sandbox
 from ..store.analysis import QueryFacts
 from ..store.base import QueryForm, Store
 from ..store.executor import Answer, Dataset
-from ..store.memory import MemoryResult
+from ..store.memory import MemoryResult, evaluate
 from . import netguard
 
 _RESULTS_JSON = "application/sparql-results+json"
@@ -139,13 +139,7 @@ def _evaluate(store: Store, sparql: str, dataset: Dataset, facts: QueryFacts,
     CUSTOM_EVALS["alliance-kg-service"] = service_evaluator(
         netguard.Policy.of(settings), timeout, settings.max_body_bytes)
     try:
-        result = target.query(query, base=base_iri)
-        if result.type == "SELECT":
-            result.bindings = list(result.bindings)
-    except KGError:
-        raise
-    except Exception as exc:  # rdflib's evaluation errors are the query's fault
-        raise KGError(ErrorKind.BAD_INPUT, f"query failed: {exc}") from None
+        result = evaluate(target, query, base_iri)
     finally:
         CUSTOM_EVALS.pop("alliance-kg-service", None)
     fmt = choose(_FORMS[result.type])

@@ -34,7 +34,7 @@ from rdflib.term import BNode, Node, URIRef, Variable
 from ..errors import ErrorKind, KGError
 from ..namespaces import PREFIXES
 from ..store import sandbox
-from ..store.analysis import _nodes
+from ..store.analysis import nodes
 from ..store.oxigraph import sparql_error
 from ..store.prepared import parser_lock
 from ..store.rdflibview import DatasetView
@@ -100,7 +100,7 @@ def check(update: Update) -> None:
     for op in update.algebra:
         if op.name == "Load":
             raise KGError(ErrorKind.FORBIDDEN, _NO_FETCH)
-        if any(node.name == "ServiceGraphPattern" for node in _nodes(op)):
+        if any(node.name == "ServiceGraphPattern" for node in nodes(op)):
             raise KGError(ErrorKind.FORBIDDEN, _NO_FETCH)
 
 

@@ -52,7 +52,8 @@ class _OverBudget(Exception):
     pass
 
 
-def _nodes(tree: object) -> Iterator[CompValue]:
+def nodes(tree: object) -> Iterator[CompValue]:
+    """Every node of an rdflib parse or algebra tree, read without changing it."""
     stack: list[object] = [tree]
     while stack:
         node = stack.pop()
@@ -69,7 +70,7 @@ def _facts(text: str) -> QueryFacts:
     with parser_lock():  # rdflib's grammar is one shared object, not thread-safe
         parsed = parseQuery(text)
     query = parsed[1]
-    names = {node.name for node in _nodes(query)}
+    names = {node.name for node in nodes(query)}
     return QueryFacts(read=True, has_dataset=bool(dict.get(query, "datasetClause")),
                       deterministic=not (names & NONDETERMINISTIC),
                       calls_service="ServiceGraphPattern" in names)
@@ -131,7 +132,7 @@ def service_endpoints(text: str) -> list[str | None]:
     with parser_lock():
         query = parse_query(text)  # BAD_INPUT with the position when rdflib cannot read it
     out: list[str | None] = []
-    for node in _nodes(query.algebra):
+    for node in nodes(query.algebra):
         if node.name == "ServiceGraphPattern":
             term = dict.get(node, "term")
             out.append(str(term) if isinstance(term, URIRef) else None)

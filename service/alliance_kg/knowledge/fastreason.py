@@ -41,7 +41,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import combinations
 
 import owlrl
@@ -346,6 +346,22 @@ def term_key(term: Node) -> object:
     return term
 
 
+#: property index: predicate -> subject -> objects (``out``) or object -> subjects (``inn``)
+Index = Mapping[int, Mapping[int, set[int]]]
+
+
+def chain_pairs(out: Index, inn: Index, steps: list[int], i: int, s: int, o: int
+                ) -> Iterator[tuple[int, int]]:
+    """The (start, end) pairs a property chain joins through the fact ``s steps[i] o``."""
+    starts = {s}
+    for step in reversed(steps[:i]):
+        starts = {a for x in starts for a in inn[step].get(x, ())}
+    ends = {o}
+    for step in steps[i + 1:]:
+        ends = {b for x in ends for b in out[step].get(x, ())}
+    return ((a, b) for a in starts for b in ends)
+
+
 def _instance_closure(asserted: Graph, ontology: Graph, schema: Schema
                       ) -> tuple[list[Triple], set[Node]]:
     """(the new triples, the data's blank nodes)."""
@@ -425,15 +441,8 @@ def _instance_closure(asserted: Graph, ontology: Graph, schema: Schema
             for y in tuple(inn[p].get(s, ())):
                 add((y, p, o))
         for head, steps, i in in_chain.get(p, ()):
-            starts = {s}
-            for step in reversed(steps[:i]):
-                starts = {a for x in starts for a in inn[step].get(x, ())}
-            ends = {o}
-            for step in steps[i + 1:]:
-                ends = {b for x in ends for b in out[step].get(x, ())}
-            for a in starts:
-                for b in ends:
-                    add((a, head, b))
+            for a, b in chain_pairs(out, inn, steps, i, s, o):
+                add((a, head, b))
 
     _check_functional(facts, schema, lookup, terms)
     # types: domains and ranges of every property triple, then every superclass

@@ -54,6 +54,7 @@ from . import fastreason
 from .fastreason import (
     Fallback,
     Rules,
+    chain_pairs,
     data_fallback,
     raise_clashes,
     schema_of,
@@ -227,18 +228,8 @@ class _Engine:
                 queue.extend((s, p, x) for x in out[p].get(o, ()))
                 queue.extend((y, p, o) for y in inn[p].get(s, ()))
             for head, steps, i in in_chain.get(p, ()):
-                queue.extend((a, head, b) for a, b in self._chain_pairs(steps, i, s, o))
-
-    def _chain_pairs(self, steps: list[int], i: int, s: int, o: int
-                     ) -> Iterator[tuple[int, int]]:
-        out, inn = self.out, self.inn
-        starts = {s}
-        for step in reversed(steps[:i]):
-            starts = {a for x in starts for a in inn[step].get(x, ())}
-        ends = {o}
-        for step in steps[i + 1:]:
-            ends = {b for x in ends for b in out[step].get(x, ())}
-        return ((a, b) for a in starts for b in ends)
+                queue.extend((a, head, b)
+                             for a, b in chain_pairs(self.out, self.inn, steps, i, s, o))
 
     def _consequences(self, t: Code) -> Iterator[Code]:
         """The conclusions of every rule instance with ``t`` as a premise (on the current facts)."""
@@ -257,7 +248,8 @@ class _Engine:
             yield from ((s, p, x) for x in self.out[p].get(o, ()))
             yield from ((y, p, o) for y in self.inn[p].get(s, ()))
         for head, steps, i in rules.in_chain.get(p, ()):
-            yield from ((a, head, b) for a, b in self._chain_pairs(steps, i, s, o))
+            yield from ((a, head, b)
+                        for a, b in chain_pairs(self.out, self.inn, steps, i, s, o))
 
     def _derivable(self, t: Code) -> bool:
         """Does ``t`` have a one-step derivation from the current facts (or is it given)?"""

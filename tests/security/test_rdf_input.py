@@ -46,11 +46,6 @@ PROBE = "ASK { ?s ?p ?o }"
 # -- helpers -------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def listener() -> Iterator[Listener]:
-    ear = Listener()
-    yield ear
-    ear.close()
 
 
 def doc(context: Any, **more: Any) -> bytes:

@@ -24,11 +24,6 @@ from tests.web.conftest import FIXTURE, TOKEN, Server, start_server, stop_server
 PROBE = "ASK { ?s ?p ?o }"
 
 
-@pytest.fixture(scope="module")
-def listener() -> Iterator[Listener]:
-    lis = Listener()
-    yield lis
-    lis.close()
 
 
 @pytest.fixture(scope="module")

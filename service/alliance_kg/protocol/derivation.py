@@ -24,7 +24,8 @@ ASSERTED_IRI, INFERRED_IRI = str(ASSERTED), str(INFERRED)
 ONTOLOGY_IRI, SHAPES_IRI = str(ONTOLOGY), str(SHAPES)
 
 
-def _copy(view: rdflib.Graph) -> rdflib.Graph:
+def copy_graph(view: rdflib.Graph) -> rdflib.Graph:
+    """A read-only view's triples in a graph of their own (the rdflib engines index it)."""
     out = rdflib.Graph()
     for t in view.triples((None, None, None)):
         out.add(t)
@@ -40,9 +41,9 @@ class Derivation:
     @classmethod
     def build(cls, store: Store) -> Derivation:
         """Read the asserted graph, the ontology and the shapes once (the write lock is held)."""
-        ontology = _copy(store.graph_view(ONTOLOGY_IRI))
+        ontology = copy_graph(store.graph_view(ONTOLOGY_IRI))
         asserted = store.graph_view(ASSERTED_IRI).triples((None, None, None))
-        shapes = _copy(store.graph_view(SHAPES_IRI))
+        shapes = copy_graph(store.graph_view(SHAPES_IRI))
         return cls(Materialization(ontology, asserted), ontology,
                    prepare_shapes(shapes) if len(shapes) else None)
 

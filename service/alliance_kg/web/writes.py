@@ -38,7 +38,7 @@ from ..formats import BY_KEY, Format
 from ..namespaces import ASSERTED, INFERRED, ONTOLOGY, SHAPES
 from ..protocol import updates
 from ..protocol.delta import Delta, Triple
-from ..protocol.derivation import Derivation
+from ..protocol.derivation import Derivation, copy_graph
 from ..store.base import GraphName
 from ..terms import to_rdflib
 from .auth import Grant
@@ -315,10 +315,10 @@ def _full(state: AppState, delta: Delta) -> None:
     from ..knowledge.reason import infer
     from ..knowledge.validate import validate
 
-    asserted = _copy(delta.graph(None))
-    ontology = _copy(delta.graph(ONTOLOGY_IRI))
+    asserted = copy_graph(delta.graph(None))
+    ontology = copy_graph(delta.graph(ONTOLOGY_IRI))
     inferred = infer(asserted, ontology)
-    shapes = _copy(delta.graph(SHAPES_IRI))
+    shapes = copy_graph(delta.graph(SHAPES_IRI))
     if state.settings.validate_on_update and len(shapes):
         report = validate(asserted + inferred, shapes, ontology=ontology, inference="none")
         if not report.conforms:
@@ -326,13 +326,6 @@ def _full(state: AppState, delta: Delta) -> None:
     delta.clear(INFERRED_IRI)
     for t in inferred:
         delta.add(INFERRED_IRI, t)
-
-
-def _copy(view: rdflib.Graph) -> rdflib.Graph:
-    out = rdflib.Graph()
-    for t in view.triples((None, None, None)):
-        out.add(t)
-    return out
 
 
 def prepare(state: AppState) -> threading.Thread:

@@ -543,6 +543,9 @@ class Proof:
                     g.add((d, PROV.used, ids[prem]))
                     g.add((node, PROV.wasDerivedFrom, ids[prem]))
                 for a in st.axioms:
+                    if a[1] in (RDF.first, RDF.rest):
+                        g.add(a)  # the list of a property chain, as the ontology writes it
+                        continue
                     if a not in axiom_nodes:
                         axiom_nodes[a] = BNode()
                         _statement(g, axiom_nodes[a], a)

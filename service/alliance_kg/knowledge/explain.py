@@ -1042,6 +1042,14 @@ def _checked_iri(iri: str, position: str) -> URIRef:
     return URIRef(iri)
 
 
+def parse_iri(text: str, position: str) -> str:
+    """An IRI given by a person (``<iri>``, ``prefix:local`` or absolute), checked."""
+    term = parse_term(text, position=position if position != "object" else "IRI")
+    if not isinstance(term, URIRef):
+        raise KGError(ErrorKind.BAD_INPUT, f"the {position} must be an IRI")
+    return str(term)
+
+
 def parse_triple(s: str, p: str, o: str) -> Triple:
     return (parse_term(s, position="subject"), parse_term(p, position="predicate"),
             parse_term(o, position="object"))

@@ -23,6 +23,7 @@ from . import (
     description,
     diagrams,
     errors,
+    explain,
     gsp,
     headers,
     health,
@@ -78,8 +79,9 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
     # people's pages: the query UI at / and the ontology documentation at /ontology
     app.register_blueprint(ui.bp)
     app.register_blueprint(ontodoc.bp)
-    # dereferenceable IRIs (resource pages, data documents), the JSON-LD context, diagrams
-    for module in (describe, diagrams, ldcontext):
+    # dereferenceable IRIs (resource pages, data documents), the JSON-LD context, diagrams,
+    # explanations (/explain: proofs of statements, down to the source sentences)
+    for module in (describe, diagrams, ldcontext, explain):
         app.register_blueprint(module.bp)
     errors.register(app)
     headers.register(app)

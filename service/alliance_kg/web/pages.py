@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS
-from rdflib.term import Identifier
+from rdflib.term import Identifier, Node
 
 from ..namespaces import AKG, PREFIXES
 from .iris import href, is_ours
@@ -64,6 +64,13 @@ def safe_href(iri: str, base: str) -> str | None:
     return target if is_web_link(target) else None
 
 
+def explain_href(t: tuple[Node, Node, Node]) -> str:
+    """The ``/explain`` URL of a statement (where an *inferred* badge leads)."""
+    s, p, o = t
+    return "/explain?" + urlencode({"s": str(s), "p": str(p),
+                                    "o": o.n3() if isinstance(o, Literal) else str(o)})
+
+
 @dataclass
 class TermView:
     kind: str  #: "iri", "literal" or "bnode"
@@ -95,6 +102,8 @@ class ValueView:
     inferred: bool
     sources: list[SourceView]
     graphs: list[str]
+    #: where the *inferred* badge leads: the statement's proof
+    explain: str | None = None
 
 
 @dataclass
@@ -213,8 +222,11 @@ class Presenter:
         return self._source_views[graph]
 
     def value(self, st: Statement, term: Identifier) -> ValueView:
+        proof = (explain_href((st.subject, st.predicate, st.object))
+                 if st.inferred and not isinstance(st.subject, BNode)
+                 and not isinstance(st.object, BNode) else None)
         return ValueView(self.term(term), st.inferred, [self.source(g) for g in st.sources],
-                         sorted(st.graphs))
+                         sorted(st.graphs), proof)
 
     # -- groups -------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ import click
 from .config import Settings
 from .errors import ErrorKind, KGError
 from .formats import BY_KEY, FORMATS, Kind, by_path
-from .knowledge import ontodoc
+from .knowledge import engines, ontodoc
 from .knowledge.build import build_dataset, ensure_built, is_stale, write_dataset
 from .knowledge.load import load_files, repo_sources
 from .knowledge.merge import add_merged, drop, merged_path
@@ -101,6 +101,17 @@ ROOT_OPTION = click.option(
          "installed with the package).")
 
 
+REASONER_OPTION = click.option(
+    "--reasoner", type=click.Choice(tuple(engines.REASONERS)), default=engines.DEFAULT_REASONER,
+    show_default=True,
+    help="OWL 2 RL reasoner: 'fast' (compiled rules, proven equal) or 'owlrl' (the reference).")
+SHACL_OPTION = click.option(
+    "--shacl", type=click.Choice(engines.SHACL_ENGINES), default=engines.DEFAULT_SHACL,
+    show_default=True,
+    help="SHACL engine: 'fast' (pyshacl-turbo finds, pySHACL reports: the same report) or "
+         "'pyshacl' (the reference).")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="alliance-kg")
 def main() -> None:
@@ -116,7 +127,10 @@ def main() -> None:
               help="Where to write the TriG dataset (default: dist/alliance-kg.trig).")
 @click.option("--no-validate", is_flag=True,
               help="Skip the SHACL check of asserted + inferred data (reasoning still runs).")
-def build(root: Path | None, output: Path | None, no_validate: bool) -> None:
+@REASONER_OPTION
+@SHACL_OPTION
+def build(root: Path | None, output: Path | None, no_validate: bool, reasoner: str,
+          shacl: str) -> None:
     """Load ontology + data + shapes, reason (OWL 2 RL), validate, write the dataset.
 
     Exit 0 when written; 1 when the data contradicts the ontology or violates the shapes
@@ -128,7 +142,8 @@ def build(root: Path | None, output: Path | None, no_validate: bool) -> None:
     doc = path.parent / ontodoc.DOC_FILE
     say = progress()
     try:
-        ds = build_dataset(settings.root, validate_shapes=not no_validate, progress=say)
+        ds = build_dataset(settings.root, validate_shapes=not no_validate, progress=say,
+                           reasoner=reasoner, shacl=shacl)
         if say:
             say(f"writing {_display(path)} and {_display(doc)}")
         write_dataset(ds, path)
@@ -164,10 +179,12 @@ def build(root: Path | None, output: Path | None, no_validate: bool) -> None:
               help="Format of FILES when their extension does not tell (required for '-').")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the report to this file instead of standard output.")
+@REASONER_OPTION
+@SHACL_OPTION
 @ROOT_OPTION
 def validate(files: tuple[str, ...], shapes: tuple[Path, ...], ontology: tuple[Path, ...],
              inference: str, report_format: str, input_format: str | None,
-             output: Path | None, root: Path | None) -> None:
+             output: Path | None, reasoner: str, shacl: str, root: Path | None) -> None:
     """SHACL-validate FILES (or, without FILES, this project's data) against the shapes.
 
     FILES may be Turtle, TriG, N-Triples, N-Quads, RDF/XML, JSON-LD (by extension, .gz too);
@@ -191,7 +208,7 @@ def validate(files: tuple[str, ...], shapes: tuple[Path, ...], ontology: tuple[P
         report = validate_files(data_paths, shapes_paths, ontology_paths=ontology_paths,
                                 inference=inference,
                                 fmt=BY_KEY[input_format] if input_format else None,
-                                progress=progress())
+                                progress=progress(), reasoner=reasoner, shacl=shacl)
     except KGError as err:
         fail(err)
     _write(report.render(report_format).encode("utf-8"), output)
@@ -282,10 +299,12 @@ def _default_query_format(form: str | None, output: Path | None) -> str:
                    "endpoint) instead of dist/alliance-kg.merged.nq.")
 @click.option("--token-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File holding the write token for --service (default: ALLIANCE_KG_TOKEN).")
+@REASONER_OPTION
+@SHACL_OPTION
 @ROOT_OPTION
 def merge(sources: tuple[str, ...], graph: str | None, input_format: str | None,
           report_format: str, strict: bool, drop_graph: str | None, service_url: str | None,
-          token_file: Path | None, root: Path | None) -> None:
+          token_file: Path | None, reasoner: str, shacl: str, root: Path | None) -> None:
     """Merge external RDF SOURCES (files, '-' for standard input; .gz too) with the dataset.
 
     Each source goes into its own named graph (re-merging replaces it), with its provenance in
@@ -309,14 +328,15 @@ def merge(sources: tuple[str, ...], graph: str | None, input_format: str | None,
     target = merged_path(settings.dataset_path)
     say = progress()
     try:
-        path = ensure_built(settings, progress=say)
-        if drop_graph is not None:
-            report = drop(load_files([path]), target, drop_graph, progress=say)
-            click.echo(f"alliance-kg: dropped <{drop_graph}>", err=True)
-        else:
-            report = merge_sources(load_files([path]), target, list(sources), graph=graph,
-                                   fmt=BY_KEY[input_format] if input_format else None,
-                                   strict=strict, progress=say)
+        with engines.use(reasoner, shacl):  # the build, the merge's reasoning and validation
+            path = ensure_built(settings, progress=say, reasoner=reasoner, shacl=shacl)
+            if drop_graph is not None:
+                report = drop(load_files([path]), target, drop_graph, progress=say)
+                click.echo(f"alliance-kg: dropped <{drop_graph}>", err=True)
+            else:
+                report = merge_sources(load_files([path]), target, list(sources), graph=graph,
+                                       fmt=BY_KEY[input_format] if input_format else None,
+                                       strict=strict, progress=say)
     except KGError as err:
         if err.detail and err.kind is ErrorKind.CONFLICT:
             click.echo(err.detail, err=True, nl=False)

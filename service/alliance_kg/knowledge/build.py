@@ -28,18 +28,25 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import rdflib
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import DCTERMS, RDF
+from rdflib.plugins.serializers.turtle import OBJECT as OBJECT_POSITION
+from rdflib.plugins.serializers.turtle import SUBJECT as SUBJECT_POSITION
+from rdflib.plugins.serializers.turtle import VERB as VERB_POSITION
 from rdflib.plugins.serializers.turtle import TurtleSerializer
+from rdflib.plugins.stores.memory import Memory
 from rdflib.term import Node
 
 from ..config import Settings
 from ..errors import ErrorKind, KGError
+from ..formats import by_path
 from ..locations import content_hash
 from ..namespaces import (
     ASSERTED,
@@ -53,8 +60,10 @@ from ..namespaces import (
     VOID,
     bind_prefixes,
 )
-from .load import load_files, repo_sources, union_graph
-from .reason import infer, merged
+from . import engines
+from .engines import DEFAULT_REASONER, DEFAULT_SHACL
+from .load import QuadTuple, load_files, parse_bytes, read_bytes, repo_sources, union_graph
+from .reason import infer
 from .validate import Origins, validate
 
 Progress = Callable[[str], None]
@@ -66,66 +75,118 @@ DATASET_FILE = "alliance-kg.trig"
 
 
 def build_dataset(root: Path, *, validate_shapes: bool = True,
-                  progress: Progress | None = None) -> rdflib.Dataset:
+                  progress: Progress | None = None, reasoner: str = DEFAULT_REASONER,
+                  shacl: str = DEFAULT_SHACL,
+                  timings: dict[str, float] | None = None) -> rdflib.Dataset:
     """Build the dataset from the knowledge files under ``root`` (see the module docstring).
+
+    ``reasoner`` (``fast``: :mod:`.fastreason`; ``owlrl``: the reference) and ``shacl``
+    (``fast``: :mod:`.fastshacl`; ``pyshacl``: the reference) choose the engines; the fast
+    ones give the same dataset and the same verdict (:mod:`.engines`). ``timings``, if given,
+    receives the seconds each step took (``load``, ``reason``, ``validate``, ``assemble``,
+    ``describe``).
 
     Raises ``KGError(BAD_INPUT)`` on a parse error (with ``file:line:col``) or a data graph
     named like one of ours, ``KGError(INCONSISTENT)`` when the data contradicts the ontology,
     and ``KGError(CONFLICT)`` when asserted + inferred violate the shapes (unless
     ``validate_shapes`` is False; warnings never fail).
     """
+    engines.check(reasoner, shacl)
     say = progress or (lambda _msg: None)
+    clock = _Clock(timings)
     root = Path(root)
     sources = repo_sources(root)
-    origins, shape_origins = Origins(), Origins()
+    shape_origins = Origins()
 
+    ds = rdflib.Dataset()
+    bind_prefixes(ds)
     say(f"loading {len(sources['ontology'])} ontology file(s)")
-    ontology = _load(root, sources["ontology"], origins)
+    ontology = _load(root, sources["ontology"], Origins())
     say(f"loading {len(sources['data'])} data file(s)")
-    data_files = [(p, _load_file(root, p)) for p in sources["data"]]
-    asserted = Graph(bind_namespaces="none")
-    provenance: dict[Node, Graph] = {}
-    for path, ds in data_files:
-        name = _relative(root, path)
-        graph = union_graph(ds)
-        origins.note(graph, name)
-        asserted += graph
-        for g in ds.graphs():
-            if g.identifier == DATASET_DEFAULT_GRAPH_ID or not len(g):
+    # the data goes straight into the dataset's asserted graph: no copy of it is ever made
+    asserted = ds.graph(ASSERTED)
+    provenance: dict[Node, list[tuple[Node, Node, Node]]] = {}
+    for path in sources["data"]:
+        quads = _parse_file(root, path)
+        asserted.addN((s, p, o, asserted) for s, p, o, _ in quads)
+        for s, p, o, g in quads:
+            if g == DATASET_DEFAULT_GRAPH_ID:
                 continue
-            if g.identifier in RESERVED_GRAPHS:
+            if g in RESERVED_GRAPHS:
                 raise KGError(ErrorKind.BAD_INPUT,
-                              f"a data file may not write into the reserved graph <{g.identifier}>",
-                              file=name)
-            provenance.setdefault(g.identifier, Graph())
-            provenance[g.identifier] += g
+                              f"a data file may not write into the reserved graph <{g}>",
+                              file=_relative(root, path))
+            provenance.setdefault(g, []).append((s, p, o))
+        del quads
     say(f"loading {len(sources['shapes'])} shapes file(s)")
     shapes = _load(root, sources["shapes"], shape_origins)
+    clock.lap("load")
 
-    say(f"reasoning over {len(asserted)} asserted + {len(ontology)} ontology triples (OWL 2 RL)")
-    inferred = infer(asserted, ontology)
+    say(f"reasoning over {len(asserted)} asserted + {len(ontology)} ontology triples (OWL 2 RL, "
+        f"{reasoner})")
+    inferred = infer(asserted, ontology, semantics=engines.REASONERS[reasoner])
+    clock.lap("reason")
     if validate_shapes and len(shapes):
-        say(f"validating against {len(shapes)} shape triples")
-        report = validate(merged([asserted, inferred]), shapes, ontology=ontology,
-                          origins=origins.resolve(), shape_origins=shape_origins.resolve())
+        say(f"validating against {len(shapes)} shape triples ({shacl})")
+        report = validate(asserted, shapes, ontology=ontology, extra=[inferred],
+                          origins=_FileOrigins(root, sources["ontology"] + sources["data"]),
+                          shape_origins=shape_origins.resolve(), engine=shacl)
         if not report.conforms:
             failing = [r.to_text() for r in report.results if r.fails]
             raise KGError(ErrorKind.CONFLICT,
                           f"the data does not conform to the shapes ({report.summary()}):\n"
                           + "\n".join(f"  {line}" for line in failing),
                           detail=report.to_text())
+        clock.lap("validate")
 
-    ds = rdflib.Dataset()
-    bind_prefixes(ds)
-    parts: list[tuple[Node, Graph]] = [(ONTOLOGY, ontology), (ASSERTED, asserted),
-                                       (INFERRED, inferred), (SHAPES, shapes)]
-    for graph_name, graph in parts + sorted(provenance.items()):
+    for graph_name, triples in [(ONTOLOGY, list(ontology)), (INFERRED, list(inferred)),
+                                (SHAPES, list(shapes)), *sorted(provenance.items())]:
         target = ds.graph(graph_name)  # type: ignore[arg-type]
-        for t in graph:
-            target.add(t)
+        target.addN((s, p, o, target) for s, p, o in triples)
+    del inferred
+    clock.lap("assemble")
     files = [p for key in ("ontology", "data", "shapes") for p in sources[key]]
     describe(ds, [_relative(root, p) for p in files], build=content_hash(root, files))
+    clock.lap("describe")
     return ds
+
+
+class _Clock:
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings, self.start = timings, time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[step] = self.timings.get(step, 0.0) + now - self.start
+        self.start = now
+
+
+class _FileOrigins(Mapping[Node, tuple[str, ...]]):
+    """Which files describe each node, worked out only when asked (a report with results):
+    noting every node of 10^6 triples cost more than validating them."""
+
+    def __init__(self, root: Path, paths: list[Path]) -> None:
+        self._root, self._paths = root, paths
+        self._resolved: dict[Node, tuple[str, ...]] | None = None
+
+    def _all(self) -> dict[Node, tuple[str, ...]]:
+        if self._resolved is None:
+            origins = Origins()
+            for path in self._paths:
+                origins.note(union_graph(_load_file(self._root, path)),
+                             _relative(self._root, path))
+            self._resolved = origins.resolve()
+        return self._resolved
+
+    def __getitem__(self, node: Node) -> tuple[str, ...]:
+        return self._all()[node]
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 def describe(ds: rdflib.Dataset, source_files: Iterable[str], *,
@@ -176,9 +237,12 @@ def serialize_trig(ds: rdflib.Dataset) -> bytes:
     graphs = sorted((g for g in ds.graphs() if len(g)),
                     key=lambda g: ("" if g.identifier == DATASET_DEFAULT_GRAPH_ID else "1"
                                    + str(g.identifier)))
+    # rdflib's Turtle writer reads a graph by subject: a read-only index of the triples by
+    # subject is built far faster than a copy into rdflib's memory store, and read once here
+    indexes = [_BySubject(g) for g in graphs]
     seen_in: dict[Node, int] = {}
-    for g in graphs:
-        for node in {n for t in g for n in (t[0], t[2]) if isinstance(n, BNode)}:
+    for index in indexes:
+        for node in index.blank_nodes():
             seen_in[node] = seen_in.get(node, 0) + 1
     shared = frozenset(n for n, count in seen_in.items() if count > 1)
 
@@ -186,11 +250,9 @@ def serialize_trig(ds: rdflib.Dataset) -> bytes:
     out.write(b"# Alliance KG dataset, written by `alliance-kg build`; do not edit by hand.\n")
     for prefix, ns in PREFIXES.items():
         out.write(f"@prefix {prefix}: <{ns}> .\n".encode())
-    for g in graphs:
-        body = Graph(bind_namespaces="none")
+    for g, index in zip(graphs, indexes, strict=True):
+        body = Graph(store=index, bind_namespaces="none")
         bind_prefixes(body)
-        for t in g:
-            body.add(t)
         if g.identifier == DATASET_DEFAULT_GRAPH_ID:
             out.write(b"\n{")
         else:
@@ -201,7 +263,8 @@ def serialize_trig(ds: rdflib.Dataset) -> bytes:
     return out.getvalue()
 
 
-def ensure_built(settings: Settings, *, progress: Progress | None = None) -> Path:
+def ensure_built(settings: Settings, *, progress: Progress | None = None,
+                 reasoner: str = DEFAULT_REASONER, shacl: str = DEFAULT_SHACL) -> Path:
     """The built dataset file, rebuilt first when missing or older than any knowledge file.
 
     The service calls this at start-up. Deleting a source file also triggers a rebuild (its
@@ -209,7 +272,7 @@ def ensure_built(settings: Settings, *, progress: Progress | None = None) -> Pat
     """
     path = settings.dataset_path
     if is_stale(settings.root, path):
-        ds = build_dataset(settings.root, progress=progress)
+        ds = build_dataset(settings.root, progress=progress, reasoner=reasoner, shacl=shacl)
         if progress:
             progress(f"writing {path}")
         write_dataset(ds, path)
@@ -244,6 +307,16 @@ def _load_file(root: Path, path: Path) -> rdflib.Dataset:
         raise
 
 
+def _parse_file(root: Path, path: Path) -> list[QuadTuple]:
+    """One file's quads (as :func:`.load.load_files` reads them), errors naming the file."""
+    name = _relative(root, path)
+    fmt = by_path(str(path))
+    if fmt is None:  # pragma: no cover - repo_sources lists .ttl and .trig files only
+        raise KGError(ErrorKind.BAD_INPUT, "cannot tell the RDF format from the file name",
+                      file=name)
+    return parse_bytes(read_bytes(str(path)), fmt, name=name)
+
+
 def _load(root: Path, paths: list[Path], origins: Origins) -> Graph:
     out = Graph(bind_namespaces="none")
     for path in paths:
@@ -269,6 +342,45 @@ def _graph_label(name: Node) -> str:
     return name.n3() if isinstance(name, (URIRef, BNode)) else f"<{name}>"
 
 
+class _BySubject(Memory):
+    """A read-only store of one graph's triples, indexed by subject only: all that
+    :class:`_BodySerializer` asks of it (namespace bindings are Memory's own)."""
+
+    def __init__(self, triples: Iterable[tuple[Node, Node, Node]]) -> None:
+        super().__init__()
+        index: dict[Node, list[tuple[Node, Node]]] = {}
+        count = 0
+        for s, p, o in triples:
+            found = index.get(s)
+            if found is None:
+                index[s] = [(p, o)]
+            else:
+                found.append((p, o))
+            count += 1
+        self._index, self._count = index, count
+
+    def __len__(self, context: object = None) -> int:
+        return self._count
+
+    def blank_nodes(self) -> set[Node]:
+        """The blank nodes used as subject or object."""
+        found: set[Node] = {s for s in self._index if type(s) is BNode}
+        for pairs in self._index.values():
+            found.update(o for _, o in pairs if type(o) is BNode)
+        return found
+
+    def triples(self, triple_pattern: Any, context: object = None) -> Any:
+        s, p, o = triple_pattern
+        subjects: Iterable[Node] = self._index if s is None else (s,)
+        for subject in subjects:
+            for pred, obj in self._index.get(subject, ()):
+                if (p is None or pred == p) and (o is None or obj == o):
+                    yield (subject, pred, obj), iter(())
+
+    def add(self, *args: Any, **kwargs: Any) -> None:  # pragma: no cover - never written
+        raise TypeError("read-only")
+
+
 class _BodySerializer(TurtleSerializer):
     """rdflib's Turtle writer for the inside of one TriG graph block.
 
@@ -279,6 +391,8 @@ class _BodySerializer(TurtleSerializer):
 
     def __init__(self, store: Graph, shared: frozenset[Node]) -> None:
         self._shared = shared
+        self._pnames: dict[Node, str | None] = {}
+        self._labels: dict[tuple[Node, bool], str] = {}
         super().__init__(store)
 
     def reset(self) -> None:
@@ -286,10 +400,21 @@ class _BodySerializer(TurtleSerializer):
         self.depth = 1
 
     def get_pname(self, uri: Node, gen_prefix: bool = True) -> str | None:
-        return super().get_pname(uri, gen_prefix=False)
+        # the same few hundred IRIs (predicates, classes, states) come back millions of times
+        found = self._pnames.get(uri, self)
+        if found is self:
+            found = self._pnames[uri] = super().get_pname(uri, gen_prefix=False)
+        return found  # type: ignore[return-value]
 
     def preprocess(self) -> None:
-        super().preprocess()
+        # what TurtleSerializer.preprocess records, read from the index; its get_pname calls
+        # only collect prefixes for a header this writer does not print
+        index = self._index()
+        refs, subjects = self._references, self._subjects
+        for subject, pairs in index.items():
+            subjects[subject] = True
+            for _, obj in pairs:
+                refs[obj] += 1
         for node in self._shared:
             if node in self._subjects or node in self._references:
                 self._references[node] += 2
@@ -310,3 +435,44 @@ class _BodySerializer(TurtleSerializer):
 
     def endDocument(self) -> None:
         pass
+
+    def _index(self) -> dict[Node, list[tuple[Node, Node]]]:
+        return self.store.store._index  # type: ignore[attr-defined, no-any-return]
+
+    def statement(self, subject: Node) -> bool:
+        """TurtleSerializer's statement, written in one piece for the common case: an IRI
+        subject none of whose objects is a blank node (nothing written inline). The text is
+        the same as TurtleSerializer's, character for character (tests/knowledge/test_build.py
+        compares the two); other subjects go through TurtleSerializer."""
+        if type(subject) is not URIRef or self.depth != 1:
+            return bool(super().statement(subject))
+        properties: dict[Node, list[Node]] = {}
+        for p, o in self._index().get(subject, ()):
+            if type(o) is BNode or o == RDF.nil:
+                return bool(super().statement(subject))
+            found = properties.get(p)
+            if found is None:
+                properties[p] = [o]
+            else:
+                found.append(o)
+        self.subjectDone(subject)
+        parts = ["\n    ", self._label(subject, SUBJECT_POSITION)]
+        for i, p in enumerate(self.sortProperties(properties)):
+            parts.append(" " if i == 0 else " ;\n        ")
+            parts.append(self._label(p, VERB_POSITION))
+            objects = properties[p]
+            parts.append(" ")
+            parts.append(self._label(objects[0], OBJECT_POSITION))
+            for o in objects[1:]:
+                parts.append(",\n            ")
+                parts.append(self._label(o, OBJECT_POSITION))
+        parts.append(" .")
+        self.write("".join(parts))
+        return True
+
+    def _label(self, node: Node, position: int) -> str:
+        key = (node, position == VERB_POSITION)
+        found = self._labels.get(key)
+        if found is None:
+            found = self._labels[key] = self.label(node, position)
+        return found

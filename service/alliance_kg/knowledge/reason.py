@@ -102,16 +102,22 @@ def infer(
     asserted: Graph,
     ontology: Graph,
     *,
-    semantics: str = "owlrl",
+    semantics: str | None = None,
     dropped: Counter[str] | None = None,
 ) -> Graph:
     """The useful triples the ontology entails from the asserted data (never the inputs).
 
-    ``semantics``: ``"owlrl"`` (OWL 2 RL, the default), ``"owlrl-fast"`` (the same graph by
-    :mod:`.fastreason`, for large data) or ``"rdfs"``. ``dropped``, if given, is
+    ``semantics``: ``"owlrl"`` (OWL 2 RL, the reference), ``"owlrl-fast"`` (the same graph by
+    :mod:`.fastreason`, for large data) or ``"rdfs"``; None (the default) is ``"owlrl"``, or
+    the reasoner chosen with :func:`.engines.use` (build, validate and merge choose the fast
+    one). ``dropped``, if given, is
     updated with how many closure triples each :data:`NOISE` rule removed (for reports/tests).
     The result is a set, so equal inputs give equal graphs. Raises ``KGError(INCONSISTENT)``.
     """
+    if semantics is None:
+        from . import engines
+
+        semantics = engines.semantics()
     if semantics not in SEMANTICS:
         raise KGError(ErrorKind.BAD_INPUT,
                       f"unknown semantics {semantics!r} (one of: {', '.join(SEMANTICS)})")

@@ -28,7 +28,7 @@ import logging
 import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -247,34 +247,59 @@ def validate(
     *,
     ontology: Graph | None = None,
     inference: str = "none",
-    origins: dict[Node, tuple[str, ...]] | None = None,
+    origins: Mapping[Node, tuple[str, ...]] | None = None,
     shape_origins: dict[Node, tuple[str, ...]] | None = None,
+    engine: str | None = None,
+    extra: Sequence[Graph] = (),
 ) -> ValidationReport:
     """Validate ``data`` (plus ``ontology``, for the class hierarchy) against ``shapes``.
 
     ``origins`` maps nodes to the files describing them, so results can name a file;
-    :func:`validate_files` fills it. Raises ``KGError(BAD_INPUT)`` for bad shapes or an unknown
-    inference mode, ``KGError(INCONSISTENT)`` when inference finds a contradiction.
+    :func:`validate_files` fills it. ``engine``: ``"pyshacl"`` (the reference) or ``"fast"``
+    (:mod:`.fastshacl`: the same report, found by pyshacl-turbo); None is ``"pyshacl"`` unless
+    chosen with :func:`.engines.use`. ``inference="owlrl"`` reasons with the reasoner chosen
+    there (owlrl by default). ``extra``: more data graphs, validated as if merged into
+    ``data`` (the build's inferred graph, without copying it). Raises ``KGError(BAD_INPUT)``
+    for bad shapes or an unknown inference mode, ``KGError(INCONSISTENT)`` when inference finds
+    a contradiction.
     """
+    from . import engines
+
     if inference not in INFERENCE_MODES:
         raise KGError(ErrorKind.BAD_INPUT, f"unknown inference {inference!r} "
                                            f"(one of: {', '.join(INFERENCE_MODES)})")
+    engine = engine if engine is not None else engines.shacl()
+    engines.check(shacl=engine)
     _quiet_pyshacl()
     check_shapes(shapes, shape_origins or {})
     ontology = ontology if ontology is not None else Graph()
+    found_in: Mapping[Node, tuple[str, ...]] = {} if origins is None else origins
+    graphs = [data, *extra]
     if inference != "none":
+        semantics = engines.semantics() if inference == "owlrl" else inference
         try:
-            inferred = infer(data, ontology, semantics=inference)
+            inferred = infer(merged(graphs) if extra else data, ontology, semantics=semantics)
         except KGError as exc:
-            raise _located(exc, origins or {}, data, ontology) from None
-        data = merged([data, inferred])
+            raise _located(exc, found_in, data, ontology) from None
+        graphs.append(inferred)
+    if engine == "fast":
+        from .fastshacl import validate_fast
+
+        return validate_fast([*graphs, ontology], shapes, found_in,
+                             lambda: _pyshacl(graphs, shapes, ontology, found_in))
+    return _pyshacl(graphs, shapes, ontology, found_in)
+
+
+def _pyshacl(graphs: Sequence[Graph], shapes: Graph, ontology: Graph,
+             origins: Mapping[Node, tuple[str, ...]]) -> ValidationReport:
+    """pySHACL over the union of ``graphs`` and ``ontology`` (the reference engine)."""
     # The ontology joins the data graph whole (pySHACL's ont_graph would copy only its axioms):
     # the QC shapes check the ontology's own documentation and metadata, and the data shapes
     # see the vocabularies' concepts and the class hierarchy. The copy is ours to give pySHACL
     # to work in (``inplace``: it would otherwise copy it again, advanced mode always does).
     work = _PreparedQueries(bind_namespaces="none")
     bind_prefixes(work)
-    for graph in (data, ontology):
+    for graph in (*graphs, ontology):
         for t in graph:
             work.add(t)
     try:
@@ -288,7 +313,7 @@ def validate(
         raise KGError(ErrorKind.BAD_INPUT, "bad shapes: syntax error in a SHACL-SPARQL query at "
                                            f"line {exc.lineno}, column {exc.col}: {exc.msg}") \
             from None
-    return _report(raw_report, shapes, origins or {})
+    return _report(raw_report, shapes, origins)
 
 
 def validate_files(
@@ -299,12 +324,19 @@ def validate_files(
     inference: str = "none",
     fmt: Format | None = None,
     progress: Callable[[str], None] | None = None,
+    reasoner: str = "fast",
+    shacl: str = "fast",
 ) -> ValidationReport:
     """Validate files against shapes files; each result names the file(s) its focus node is in.
 
     Parse errors raise ``KGError(BAD_INPUT)`` with ``file:line:col``. ``fmt`` overrides the
-    format of the data files (needed for ``-``, standard input).
+    format of the data files (needed for ``-``, standard input). ``reasoner`` (``fast`` or
+    ``owlrl``) and ``shacl`` (``fast`` or ``pyshacl``) choose the engines
+    (:mod:`.engines`; the fast ones give the same report).
     """
+    from . import engines
+
+    engines.check(reasoner, shacl)
     say = progress or (lambda _msg: None)
     origins, shape_origins = Origins(), Origins()
     say("loading data, ontology and shapes")
@@ -313,8 +345,9 @@ def validate_files(
     shapes = _load_noting(shapes_paths, shape_origins, None)
     say(f"validating {len(data)} triples" + (f" with {inference} inference"
                                               if inference != "none" else ""))
-    return validate(data, shapes, ontology=ontology, inference=inference,
-                    origins=origins.resolve(), shape_origins=shape_origins.resolve())
+    with engines.use(reasoner, shacl):
+        return validate(data, shapes, ontology=ontology, inference=inference,
+                        origins=origins.resolve(), shape_origins=shape_origins.resolve())
 
 
 def _load_noting(paths: Iterable[Path | str], origins: Origins, fmt: Format | None) -> Graph:
@@ -395,7 +428,7 @@ def _sparql_problems(shapes: Graph, origins: dict[Node, tuple[str, ...]]) -> lis
     return problems
 
 
-def _located(err: KGError, origins: dict[Node, tuple[str, ...]], data: Graph,
+def _located(err: KGError, origins: Mapping[Node, tuple[str, ...]], data: Graph,
              ontology: Graph) -> KGError:
     """A contradiction found by reasoning, naming the data files that describe the resources
     it names (not the ontology's classes): a user running ``validate`` over many files (a
@@ -427,7 +460,7 @@ def _where(origins: dict[Node, tuple[str, ...]], node: Node) -> str:
 # -- report construction ------------------------------------------------------------------------
 
 
-def _report(raw: Graph, shapes: Graph, origins: dict[Node, tuple[str, ...]],
+def _report(raw: Graph, shapes: Graph, origins: Mapping[Node, tuple[str, ...]],
             top_shapes: tuple[str, ...] | None = None) -> ValidationReport:
     """Our report from pySHACL's: sorted results, readable names, a deterministic graph.
 

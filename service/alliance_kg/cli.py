@@ -10,6 +10,7 @@ errors go to standard error, so a result can be piped or redirected as it is.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import click
+import rdflib
 
 from .config import Settings
 from .errors import ErrorKind, KGError
@@ -248,20 +250,7 @@ def query(query: str | None, query_file: IO[str] | None, fmt: str | None, no_inf
     settings = _settings(root)
     say = progress()
     try:
-        path = settings.dataset_path
-        if is_packaged(settings.root):
-            # the installed package's knowledge never changes: build it once, into the user
-            # data directory, for every later command
-            ensure_built(settings, progress=say)
-            ds = load_files([path])
-        elif is_stale(settings.root, path):
-            if say:
-                say(f"{_display(path)} is missing or stale: building in memory "
-                    "(run `alliance-kg build` to keep it)")
-            ds = build_dataset(settings.root, validate_shapes=False, progress=say)
-        else:
-            ds = load_files([path])
-        add_merged(ds, merged_path(path))
+        ds = _dataset(settings, say)
         result = run_query(ds, text, inference=not no_inference)
         chosen = fmt or _default_query_format(result.type, output)
         data = render(result, chosen)
@@ -270,6 +259,83 @@ def query(query: str | None, query_file: IO[str] | None, fmt: str | None, no_inf
             err.file = query_file.name
         fail(err)
     _write(data, output)
+
+
+def _dataset(settings: Settings, say: Callable[[str], None] | None) -> rdflib.Dataset:
+    """The built dataset with the merged sources, as ``query`` and ``explain`` read it."""
+    path = settings.dataset_path
+    if is_packaged(settings.root):
+        # the installed package's knowledge never changes: build it once, into the user
+        # data directory, for every later command
+        ensure_built(settings, progress=say)
+        ds = load_files([path])
+    elif is_stale(settings.root, path):
+        if say:
+            say(f"{_display(path)} is missing or stale: building in memory "
+                "(run `alliance-kg build` to keep it)")
+        ds = build_dataset(settings.root, validate_shapes=False, progress=say)
+    else:
+        ds = load_files([path])
+    add_merged(ds, merged_path(path))
+    return ds
+
+
+@main.command()
+@click.argument("statement", nargs=-1, metavar="[SUBJECT PREDICATE OBJECT]")
+@click.option("--format", "fmt", type=click.Choice(("text", "json", "turtle")), default="text",
+              show_default=True, help="A text tree, JSON, or the proof in RDF (PROV-O, Turtle).")
+@click.option("--derivations", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Derivations of the statement shown (each premise: the earliest one).")
+@click.option("--dependents", "sentence", default=None, metavar="SENTENCE",
+              help="Instead: what would lose support if this sentence (or source graph) "
+                   "were retracted.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file instead of standard output.")
+@ROOT_OPTION
+def explain(statement: tuple[str, ...], fmt: str, derivations: int, sentence: str | None,
+            output: Path | None, root: Path | None) -> None:
+    """Why the dataset holds a statement: the sentences that state it or, for an inferred one,
+    its OWL 2 RL proof (rule, ontology axioms, premises) down to the sentences.
+
+    Terms: IRIs, prefixed names of ours (akr:japan, org:memberOf, `a`) or literals in Turtle
+    syntax ('"2.0"^^xsd:decimal'). Example:
+    alliance-kg explain akr:japan org:memberOf akr:quad. Exit 2 when the dataset does not hold
+    the statement or a term is malformed.
+    """
+    from .knowledge.explain import (
+        Limits,
+        dataset_facts,
+        dependents,
+        parse_iri,
+        parse_triple,
+    )
+    from .knowledge.explain import explain as explain_statement
+
+    if (len(statement) == 3) == (sentence is not None) or len(statement) not in (0, 3):
+        raise click.UsageError("give SUBJECT PREDICATE OBJECT, or --dependents SENTENCE")
+    if sentence is not None and fmt == "turtle":
+        raise click.UsageError("--dependents writes text or json")
+    try:
+        ds = _dataset(_settings(root), progress())
+        facts = dataset_facts(ds)
+        if sentence is not None:
+            graph = parse_iri(sentence, "sentence")
+            named = ds.graph(rdflib.URIRef(graph))
+            if not len(named):
+                raise KGError(ErrorKind.NOT_FOUND, f"no graph <{graph}> in the dataset")
+            located = facts.locate
+            d = dependents(facts, graph, list(named), lambda ts: {
+                t for t, gs in located(ts).items() if any(g != graph for g in gs)})
+            text = d.to_text() if fmt == "text" else json.dumps(d.to_json(), indent=2,
+                                                                ensure_ascii=False) + "\n"
+        else:
+            proof = explain_statement(facts, parse_triple(*statement),
+                                      Limits(derivations=derivations))
+            text = {"text": proof.to_text, "json": proof.to_json_text,
+                    "turtle": proof.to_turtle}[fmt]()
+    except KGError as err:
+        fail(err)
+    _write(text.encode("utf-8"), output)
 
 
 def _default_query_format(form: str | None, output: Path | None) -> str:

@@ -220,28 +220,38 @@ class Facts:
         self._graphs = [g for g in (asserted, inferred, joined) if g is not None]
         self.locate: Locator = locate or (lambda ts: {})
         self.describe: Describer = describe or (lambda gs: {g: Source(g, "graph") for g in gs})
+        self._status: dict[Triple, str | None] = {}
 
     def holds(self, t: Triple) -> bool:
         """In the closure as served: asserted, inferred, joined or an ontology axiom."""
-        return any(t in g for g in self._graphs) or t in self.axioms.triples
+        return self.status(t) is not None
 
     def status(self, t: Triple) -> str | None:
-        if t in self.asserted:
-            return ASSERTED_STATUS
+        """Where the statement is (remembered: a proof asks about the same ones again and
+        again, and a live store's lookups cost tens of microseconds each)."""
+        try:
+            return self._status[t]
+        except KeyError:
+            pass
+        found: str | None = None
         if t in self.axioms.triples:
-            return AXIOM
-        if t in self.inferred:
-            return INFERRED_STATUS
-        if self.joined is not None and t in self.joined:
-            return MERGED
-        return None
+            found = AXIOM
+        elif t in self.asserted:
+            found = ASSERTED_STATUS
+        elif t in self.inferred:
+            found = INFERRED_STATUS
+        elif self.joined is not None and t in self.joined:
+            found = MERGED
+        self._status[t] = found
+        return found
 
     def match(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Triple]:
         """Statements of the closure (data and schema) matching a pattern, each once."""
-        graphs = [*self._graphs, self.axioms.graph]
-        for i, g in enumerate(graphs):
+        seen: set[Triple] = set()
+        for g in (*self._graphs, self.axioms.graph):
             for t in g.triples((s, p, o)):
-                if not any(t in e for e in graphs[:i]):
+                if t not in seen:
+                    seen.add(t)
                     yield t
 
 
@@ -308,8 +318,16 @@ def derivations(facts: Facts, t: Triple) -> Iterator[Step]:
                 yield Step("prp-symp", ((p, RDF.type, OWL.SymmetricProperty),), ((o, p, s),))
         if p in ax.transitive:
             axiom = ((p, RDF.type, OWL.TransitiveProperty),)
+            # first the splits one asserted link away from s (x reportsTo m, then m onwards):
+            # a chain is then proved link by link, without looking at every pair in it
+            near: set[Node] = {s, o}
+            for p1 in (p, *ax.sub_props.get(p, ())):
+                for _, _, m in facts.asserted.triples((s, p1, None)):
+                    if m not in near and holds((m, p, o)):
+                        near.add(m)
+                        yield Step("prp-trp", axiom, ((s, p, m), (m, p, o)))
             for _, _, m in facts.match(s, p, None):
-                if m != o and m != s and holds((m, p, o)):
+                if m not in near and holds((m, p, o)):
                     yield Step("prp-trp", axiom, ((s, p, m), (m, p, o)))
         for axioms, steps in ax.chains.get(p, ()):
             for path in _chain_paths(facts, s, steps, o):
@@ -574,111 +592,117 @@ def _statement(g: Graph, node: BNode, t: Triple) -> None:
 def explain(facts: Facts, triple: Triple, limits: Limits | None = None) -> Proof:
     """The explanation of ``triple``; ``KGError(NOT_FOUND)`` when the dataset does not hold it."""
     limits = limits or Limits()
-    status = facts.status(triple)
-    if status is None:
+    if facts.status(triple) is None:
         raise KGError(ErrorKind.NOT_FOUND,
                       f"the dataset does not contain the statement {triple_text(triple)}")
-    steps, stage, truncated = _explore(facts, triple, limits)
+    search = _Search(facts, limits, triple)
+    search.prove(triple)
     nodes: dict[Triple, ProofNode] = {}
     queue = deque([triple])
-    queued = {triple}
     while queue:
         t = queue.popleft()
-        st = facts.status(t) or UNPROVEN
-        node = nodes[t] = ProofNode(t, st, stage.get(t))
-        if st in (ASSERTED_STATUS, AXIOM) and t != triple:
+        if t in nodes:
             continue
-        valid = _well_founded(steps.get(t, []), stage, node.stage)
-        node.found = len(valid)
-        if st in (ASSERTED_STATUS, AXIOM):
-            continue  # the statement asked about is asserted: its sources say it all
-        if node.stage is None:
-            node.status = UNPROVEN
-        keep = limits.derivations if t == triple else limits.premise_derivations
-        if t == triple and len(valid) > keep:
-            truncated = True
-        for step in valid[:keep]:
-            if node.steps and len(queued) + len(step.premises) > limits.nodes:
-                truncated = True
-                break
-            node.steps.append(step)
-            for prem in step.premises:
-                if prem not in queued:
-                    queued.add(prem)
-                    queue.append(prem)
+        found = search.done.get(t)
+        status = facts.status(t) or UNPROVEN
+        if found is None:
+            nodes[t] = ProofNode(t, UNPROVEN if status == INFERRED_STATUS else status)
+            continue
+        stage, steps, count = found
+        nodes[t] = ProofNode(t, status, stage, list(steps), count)
+        for step in steps:
+            queue.extend(q for q in step.premises if q not in nodes)
+    root = nodes[triple]
+    truncated = search.truncated or root.found > len(root.steps)
     _attach_sources(facts, nodes)
     return Proof(triple, nodes, limits, truncated)
 
 
-def _explore(facts: Facts, root: Triple, limits: Limits
-             ) -> tuple[dict[Triple, list[Step]], dict[Triple, int], bool]:
-    """Breadth-first backwards from ``root``: the candidate derivations of each statement
-    explored, and the stage of each statement reached (least fixpoint)."""
-    steps: dict[Triple, list[Step]] = {}
-    stage: dict[Triple, int] = {}
-    seen = {root}
-    queue = deque([root])
-    truncated = False
-    while queue:
-        t = queue.popleft()
-        st = facts.status(t)
-        if st in (ASSERTED_STATUS, AXIOM):
-            stage[t] = 0
-            if t != root:
+class _Search:
+    """Depth first, best candidates first: a statement is proved by the first derivations whose
+    premises are all proved without it (the statements being proved are the path, and a
+    derivation through one of them is skipped), so every proof found is well founded. Proofs
+    found are kept (a premise shared by several steps is proved once); failures are not, as
+    one may be due to the path only. ``stage`` is the height of a proof: 0 for asserted
+    statements and axioms, else 1 + the highest premise of the derivations shown."""
+
+    def __init__(self, facts: Facts, limits: Limits, root: Triple) -> None:
+        self.facts, self.limits, self.root = facts, limits, root
+        #: statement -> (stage, derivations shown, derivations found)
+        self.done: dict[Triple, tuple[int, list[Step], int]] = {}
+        self.path: set[Triple] = set()
+        self.expanded = 0
+        self.truncated = False
+
+    def prove(self, t: Triple) -> int | None:
+        found = self.done.get(t)
+        if found is not None:
+            return found[0]
+        status = self.facts.status(t)
+        is_root = t == self.root
+        if status in (ASSERTED_STATUS, AXIOM):  # its sources (or the ontology) say it all
+            self.done[t] = (0, [], 0)
+            return 0
+        if status is None or t in self.path:
+            return None
+        if self.expanded >= self.limits.explore:
+            self.truncated = True
+            return None
+        self.expanded += 1
+        want = self.limits.derivations if is_root else self.limits.premise_derivations
+        # the statement asked about: every candidate (up to `scan`), to count them; a premise:
+        # a few at a time, cheapest first, until one is proved
+        batch_size = self.limits.scan if is_root else 3
+        candidates = derivations(self.facts, t)
+        self.path.add(t)
+        shown: list[tuple[int, Step]] = []
+        count = scanned = 0
+        try:
+            while len(shown) < want or is_root:
+                batch = list(islice(candidates, min(batch_size, self.limits.scan - scanned)))
+                if not batch:
+                    break
+                scanned += len(batch)
+                if scanned >= self.limits.scan:
+                    self.truncated = True
+                batch.sort(key=self._cost)
+                for step in batch:
+                    if t in step.premises or any(q in self.path for q in step.premises):
+                        continue
+                    if len(shown) >= want:
+                        count += 1  # each premise holds, so this is one more derivation
+                        continue
+                    stages = []
+                    for q in step.premises:
+                        r = self.prove(q)
+                        if r is None:
+                            break
+                        stages.append(r)
+                    else:
+                        shown.append((max(stages, default=0), step))
+                        count += 1
+        finally:
+            self.path.discard(t)
+        if not shown:
+            return None
+        shown.sort(key=lambda x: (x[0], x[1].rule))
+        self.done[t] = (1 + max(r for r, _ in shown), [st for _, st in shown],
+                        max(count, len(shown)))
+        return self.done[t][0]
+
+    def _cost(self, step: Step) -> tuple[int, int]:
+        """Cheapest first: premises already proved or asserted cost nothing, a premise one
+        sub-property step away from an asserted statement a little, the rest more."""
+        facts, cost = self.facts, 0
+        for q in step.premises:
+            if q in self.done or facts.status(q) in (ASSERTED_STATUS, AXIOM):
                 continue
-        if len(steps) >= limits.explore:
-            truncated = True
-            continue
-        found = list(islice(derivations(facts, t), limits.scan))
-        if len(found) >= limits.scan:
-            truncated = True
-        # most grounded first: premises that are asserted, then fewer premises
-        found.sort(key=lambda s: (-sum(facts.status(q) in (ASSERTED_STATUS, AXIOM)
-                                       for q in s.premises), len(s.premises)))
-        steps[t] = found
-        for step in found:
-            for prem in step.premises:
-                if prem not in seen:
-                    seen.add(prem)
-                    queue.append(prem)
-    _stages(steps, stage)
-    return steps, stage, truncated
-
-
-def _stages(steps: Mapping[Triple, list[Step]], stage: dict[Triple, int]) -> None:
-    """The least fixpoint: stage(t) = min over derivations of 1 + max stage of its premises."""
-    changed = True
-    while changed:
-        changed = False
-        for t, cands in steps.items():
-            if stage.get(t) == 0:
-                continue
-            best = stage.get(t)
-            for step in cands:
-                ranks = [stage.get(q) for q in step.premises]
-                if any(r is None for r in ranks):
-                    continue
-                r = 1 + max((x for x in ranks if x is not None), default=0)
-                if best is None or r < best:
-                    best = r
-            if best is not None and best != stage.get(t):
-                stage[t] = best
-                changed = True
-
-
-def _well_founded(cands: Iterable[Step], stage: Mapping[Triple, int],
-                  own: int | None) -> list[Step]:
-    """The derivations whose premises all come at an earlier stage, earliest first."""
-    out = []
-    for step in cands:
-        ranks = [stage.get(q) for q in step.premises]
-        if any(r is None for r in ranks):
-            continue
-        top = max((r for r in ranks if r is not None), default=-1)
-        if own is None or top < own:
-            out.append((top, step))
-    out.sort(key=lambda x: (x[0], x[1].rule))
-    return [s for _, s in out]
+            s, p, o = q
+            near = p != RDF.type and any(
+                facts.status((s, p1, o)) == ASSERTED_STATUS
+                for p1 in facts.axioms.sub_props.get(p, ()))
+            cost += 1 if near else 3
+        return (cost, len(step.premises))
 
 
 def _attach_sources(facts: Facts, nodes: Mapping[Triple, ProofNode]) -> None:

@@ -9,19 +9,20 @@ each explained in turn, down to asserted statements and ontology axioms.
 
 Proofs are computed **on demand** from the current graphs (asserted, inferred, ontology, and the
 ``joined`` graph of merged sources), never from a table kept at build time, so they stay right
-after any update or merge. The search goes backwards: the one-step derivations of a statement
-are read off the rules and the graphs (:func:`derivations`), the premises are explored breadth
-first, and then every explored statement gets its **stage** (0 for asserted statements and
-axioms, 1 + the latest premise for a derived one, the least fixpoint, as a forward reasoner would
-reach it). Only derivations whose premises all come at an earlier stage are shown, so a proof is
-always well founded (no statement is used to prove itself, as ``a alliedWith b`` and its
-symmetric twin would otherwise do).
+after any update or merge. The search goes backwards, depth first: the one-step derivations of a
+statement are read off the rules and the graphs (:func:`derivations`), the cheapest first
+(premises asserted, or one sub-property step from an asserted statement), and a statement is
+proved by the first derivations whose premises are all proved *without it* (the statements
+being proved form the path; a derivation through one of them is skipped). So every proof is
+well founded: no statement is used to prove itself, as ``a counterpartOf b`` and its symmetric
+twin, or the pairs of a transitive cycle, would otherwise do. A premise shared by several steps
+is proved once, so a proof is a DAG; each statement's ``stage`` is its height in it (0 for
+asserted statements and axioms).
 
-Bounds (:class:`Limits`): the derivations of one statement that are looked at (``scan``, the
-best first: those whose premises are asserted) and shown (``derivations``), the statements
-explored (``explore``) and the statements in the proof (``nodes``). A proof cut by a bound says
-so (``truncated``); the statement asked about gets all of its derivations up to
-``derivations``, each premise too, as far as ``nodes`` allows.
+Bounds (:class:`Limits`): the statement asked about shows up to ``derivations`` derivations
+(default 8) and counts all it has, up to ``scan``; each premise below it shows one
+(``premise_derivations``), the earliest found, with the number of others when known. At most
+``explore`` statements are expanded. A proof cut by a bound says so (``truncated``).
 
 :func:`dependents` answers "what depends on this sentence?": the asserted statements only that
 sentence states, and the inferred statements that would disappear with them (delete and
@@ -112,8 +113,7 @@ class Limits:
 
     derivations: int = 8  #: derivations shown per statement
     scan: int = 200  #: candidate derivations looked at per statement
-    explore: int = 5000  #: statements explored backwards
-    nodes: int = 500  #: statements in the proof
+    explore: int = 5000  #: statements expanded (their derivations looked at)
     premise_derivations: int = 1  #: derivations shown per premise (the earliest first)
 
 
@@ -467,8 +467,7 @@ class Proof:
                 "truncated": self.truncated,
                 "limits": {"derivations": self.limits.derivations,
                            "premise_derivations": self.limits.premise_derivations,
-                           "scan": self.limits.scan, "explore": self.limits.explore,
-                           "nodes": self.limits.nodes},
+                           "scan": self.limits.scan, "explore": self.limits.explore},
                 "rules": OWL2RL_TABLES}
 
     def to_json_text(self) -> str:
@@ -526,7 +525,6 @@ class Proof:
         g.add((proof, RDF.type, AKX.Proof))
         g.add((proof, AKX.truncated, Literal(self.truncated)))
         g.add((proof, AKX.maxDerivations, Literal(self.limits.derivations)))
-        g.add((proof, AKX.maxNodes, Literal(self.limits.nodes)))
         order = self.order()
         ids: dict[Triple, BNode] = {t: BNode() for t in order}
         g.add((proof, AKX.explains, ids[self.root]))

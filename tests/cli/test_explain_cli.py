@@ -52,3 +52,16 @@ def test_exit_codes(real: Path) -> None:
                    root=real).returncode == 2
     assert run_cli("explain", "akr:japan", "org:memberOf", root=real).returncode == 2
     assert run_cli("explain", "_:x", "org:memberOf", "akr:quad", root=real).returncode == 2
+
+
+def test_a_merged_statement_names_its_source(real: Path) -> None:
+    fixture = REAL_REPO / "tests" / "knowledge" / "fixtures" / "external" / "wikidata-excerpt.ttl"
+    assert run_cli("merge", str(fixture), root=real).returncode == 0
+    # joined under our IRI (smushed through skos:exactMatch): the source has it as wd:Q17
+    r = run_cli("explain", "akr:japan", "wdt:P31", "wd:Q6256", "--format", "json", root=real)
+    assert r.returncode == 0, r.stderr
+    body = json.loads(r.stdout)
+    assert body["status"] == "merged"
+    (source,) = body["nodes"][0]["sources"]
+    assert source["kind"] == "source" and source["graph"].endswith("/source/wikidata-excerpt")
+    assert source["catalogue"]

@@ -682,6 +682,9 @@ class _Search:
         finally:
             self.path.discard(t)
         if not shown:
+            if status == MERGED:  # a merged source's statement, as joined: its source says it
+                self.done[t] = (0, [], 0)
+                return 0
             return None
         shown.sort(key=lambda x: (x[0], x[1].rule))
         self.done[t] = (1 + max(r for r, _ in shown), [st for _, st in shown],
@@ -703,12 +706,40 @@ class _Search:
         return (cost, len(step.premises))
 
 
+#: statements that two IRIs name the same thing (merge.py smushes along them)
+LINKS = (OWL.sameAs, URIRef("http://www.w3.org/2004/02/skos/core#exactMatch"),
+         URIRef("https://schema.org/sameAs"))
+
+
+def _aliases(facts: Facts, node: Node, limit: int = 16) -> list[Node]:
+    """``node`` and the IRIs linked to it (either way): what a merged source may call it."""
+    out: dict[Node, None] = {node: None}
+    if isinstance(node, URIRef):
+        for link in LINKS:
+            for _, _, o in islice(facts.match(node, link, None), limit):
+                out[o] = None
+            for s, _, _ in islice(facts.match(None, link, node), limit):
+                out[s] = None
+    return list(out)[:limit]
+
+
 def _attach_sources(facts: Facts, nodes: Mapping[Triple, ProofNode]) -> None:
     leaves = [t for t, n in nodes.items() if n.status in (ASSERTED_STATUS, MERGED)]
     if not leaves:
         return
-    located = facts.locate(leaves)
-    graphs = sorted({g for t in leaves for g in located.get(t, ())})
+    located = {t: list(gs) for t, gs in facts.locate(leaves).items()}
+    # a merged statement is joined under our IRIs: its source has it under its own
+    spelled: dict[Triple, list[Triple]] = {}
+    for t in leaves:
+        if nodes[t].status == MERGED and not located.get(t):
+            s, p, o = t
+            spelled[t] = [(s2, p, o2) for s2 in _aliases(facts, s) for o2 in _aliases(facts, o)
+                          if (s2, p, o2) != t]
+    if spelled:
+        found = facts.locate([x for xs in spelled.values() for x in xs])
+        for t, xs in spelled.items():
+            located[t] = sorted({g for x in xs for g in found.get(x, ())})
+    graphs = sorted({g for gs in located.values() for g in gs})
     described = facts.describe(graphs) if graphs else {}
     for t in leaves:
         nodes[t].sources = [described.get(g) or Source(g, "graph")

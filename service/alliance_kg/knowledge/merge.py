@@ -24,9 +24,10 @@ Steps 2-5 are :func:`combine`, which works on graphs only; where they come from 
 the caller's: :func:`merge` and :func:`drop` read and write ``dist/alliance-kg.merged.nq``, next
 to the built dataset (the source graphs, the catalogue and the joined graph, written atomically
 and sorted; ``alliance-kg query`` and ``alliance-kg serve`` load it with the dataset), and the
-service's ``/merge`` (``web/merge.py``) reads and writes its store (:func:`read_store`,
-:func:`write_store`) inside one atomic write. Rebuilding the dataset leaves the merged file
-alone; run ``alliance-kg merge`` without sources to join and check the merged sources again.
+service's ``/merge`` (``web/merge.py``) reads and writes its store inside one atomic write
+(``protocol/merging.py``, with the service's maintained reasoning and incremental
+validation). Rebuilding the dataset leaves the merged file alone; run ``alliance-kg merge``
+without sources to join and check the merged sources again.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import os
 import re
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
@@ -199,12 +200,14 @@ class MergeReport:
 
 @dataclass
 class Ours:
-    """Our side of every merge: the four graphs of the built (or served) dataset.
+    """Our side of every merge: the four graphs of the built (or served) dataset, and the two
+    judgements a merge asks of them (what ours + the sources entail, whether that conforms).
 
     ``inferred`` must be the OWL 2 RL closure of ``asserted`` with ``ontology`` (the build and
-    every write of the service keep it so): the merge reasons from it instead of from
-    ``asserted`` alone, which gives the same closure in about half the time (see
-    :func:`analyse`)."""
+    every write of the service keep it so). This class is the reference: a full closure and a
+    full validation, as the command line merges files. The service answers the same two
+    questions from its maintained materialization instead
+    (:class:`alliance_kg.protocol.merging.LiveOurs`), at a cost that grows with the sources."""
 
     asserted: Graph
     inferred: Graph
@@ -215,6 +218,37 @@ class Ours:
     def of(cls, dataset: rdflib.Dataset) -> Ours:
         return cls(dataset.graph(ASSERTED), dataset.graph(INFERRED), dataset.graph(ONTOLOGY),
                    dataset.graph(SHAPES))
+
+    def mentions(self, node: Node) -> bool:
+        """Whether our data (asserted or inferred) says anything about ``node``."""
+        return any((node, None, None) in g or (None, None, node) in g
+                   for g in (self.asserted, self.inferred))
+
+    def values(self, subject: Node, predicate: URIRef) -> Iterator[Node]:
+        for g in (self.asserted, self.inferred):
+            yield from g.objects(subject, predicate)
+
+    def entail(self, sources: Graph) -> Graph:
+        """What ours + ``sources`` hold or entail beyond asserted + inferred: the joined graph.
+
+        Reasoning starts from asserted + inferred + sources rather than asserted + sources:
+        OWL 2 RL closure is monotone and idempotent and ``inferred`` is already in the closure
+        of ``asserted``, so the closure is the same, but owlrl needs fewer rounds to reach it
+        (3.1 s -> 1.7 s for the Wikidata fixture on our data)."""
+        union = merged([self.asserted, self.inferred, sources])
+        entailed = infer(union, self.ontology)
+        joined = Graph(bind_namespaces="none")
+        for t in (*union, *entailed):
+            if t not in self.asserted and t not in self.inferred:
+                joined.add(t)
+        return joined
+
+    def check(self, joined: Graph) -> ValidationReport | None:
+        """Asserted + inferred + ``joined`` against the shapes (None: there are none)."""
+        if not len(self.shapes):
+            return None
+        return validate(merged([self.asserted, self.inferred, joined]), self.shapes,
+                        ontology=self.ontology)
 
 
 @dataclass
@@ -441,50 +475,42 @@ def analyse(ours: Ours, graphs: dict[str, Graph], records: Sequence[SourceRecord
     """Join merged source ``graphs`` with ``ours``: the report, and its joined graph.
 
     ``records`` are this merge's sources; ``catalogue`` says where earlier ones came from.
-
-    Reasoning starts from asserted + inferred + the smushed sources rather than asserted +
-    sources: OWL 2 RL closure is monotone and idempotent and ``inferred`` is already in the
-    closure of ``asserted``, so the closure, and hence the joined graph, is the same, but owlrl
-    needs fewer rounds to reach it (3.1 s -> 1.7 s for the Wikidata fixture on our data).
+    Everything here reads ``ours`` by pattern (never as a whole), so the work grows with the
+    sources; :meth:`Ours.entail` and :meth:`Ours.check` decide how the reasoning and the
+    validation are done.
     """
     say = progress or (lambda _msg: None)
-    asserted, inferred, ontology, shapes = ours.asserted, ours.inferred, ours.ontology, ours.shapes
-    ours_union = merged([asserted, inferred])
-    canon, via = _identities(asserted, graphs)
+    canon, via = _identities(ours.asserted, graphs)
     report = MergeReport(sources=list(records))
 
     smushed: dict[str, Graph] = {g: _smush(content, canon) for g, content in graphs.items()}
-    known = set(ours_union.subjects()) | set(ours_union.objects())
     for g, content in sorted(graphs.items()):
         seen: set[tuple[str, str]] = set()
         for node in sorted({n for t in content for n in (t[0], t[2])
                             if isinstance(n, URIRef)}, key=str):
             target = canon.get(node, node)
-            if target != node and target in known and (str(target), str(node)) not in seen:
+            if target != node and (str(target), str(node)) not in seen \
+                    and ours.mentions(target):
                 seen.add((str(target), str(node)))
                 report.joined.append(Joined(str(target), str(node), g, via.get(node, "?")))
         for s in sorted({s for p in ENTITY_MARKERS for s in content.subjects(p, None)
                          if isinstance(s, URIRef)}, key=str):
-            if canon.get(s, s) not in known and (s, RDF.type, WIKIBASE.Statement) not in content:
+            if (s, RDF.type, WIKIBASE.Statement) not in content \
+                    and not ours.mentions(canon.get(s, s)):
                 report.new_entities.append((str(s), g))
 
-    report.conflicts = _conflicts(ontology, [(OURS, ours_union)] + [
+    report.conflicts = _conflicts(ours, [
         (_label(g, records, catalogue), content) for g, content in sorted(smushed.items())],
         canon)
 
     joined = Graph(bind_namespaces="none")
-    bind_prefixes(joined)
     if graphs:
         say("reasoning over our data and the merged sources (OWL 2 RL)")
-        union = merged([ours_union, *smushed.values()])
-        entailed = infer(union, ontology)
-        for t in (*union, *entailed):
-            if t not in asserted and t not in inferred:
-                joined.add(t)
+        joined = ours.entail(merged(smushed.values()))
+    bind_prefixes(joined)
     report.joined_graph = joined
-    if len(shapes):
-        say(f"validating our data and {len(joined)} joined triples against the shapes")
-        report.validation = validate(merged([ours_union, joined]), shapes, ontology=ontology)
+    say(f"validating our data and {len(joined)} joined triples against the shapes")
+    report.validation = ours.check(joined)
     return report
 
 
@@ -542,16 +568,30 @@ def _smush(graph: Graph, canon: dict[Node, Node]) -> Graph:
     return out
 
 
-def _conflicts(ontology: Graph, contributors: Sequence[tuple[str, Graph]],
+def _conflicts(ours: Ours, sources: Sequence[tuple[str, Graph]],
                canon: dict[Node, Node]) -> list[Conflict]:
+    """Incompatible values of a functional property among ours and the (smushed) sources, for
+    the subjects the sources give one: a disagreement within our data alone is not the merge's
+    to report (and finding it would read all of our data)."""
     groups = dict(FUNCTIONAL)
-    for p in sorted(ontology.subjects(RDF.type, OWL.FunctionalProperty), key=str):
+    for p in sorted(ours.ontology.subjects(RDF.type, OWL.FunctionalProperty), key=str):
         if isinstance(p, URIRef):
             groups.setdefault(compact(p), (p,))
+    aliases: dict[Node, set[Node]] = defaultdict(set)
+    for node, target in canon.items():
+        aliases[target].add(node)
     out: list[Conflict] = []
     for name, props in groups.items():
         values: dict[Node, dict[Node, list[str]]] = defaultdict(lambda: defaultdict(list))
-        for who, graph in contributors:
+        touched = {s for _, graph in sources for p in props for s in graph.subjects(p, None)}
+        for subject in touched:
+            for s in {subject} | aliases.get(subject, set()):
+                for p in props:
+                    for o in ours.values(s, p):
+                        srcs = values[subject][canon.get(o, o)]
+                        if OURS not in srcs:
+                            srcs.append(OURS)
+        for who, graph in sources:
             for p in props:
                 for s, o in graph.subject_objects(p):
                     srcs = values[canon.get(s, s)][canon.get(o, o)]
@@ -621,86 +661,3 @@ def add_merged(ds: rdflib.Dataset, path: Path) -> None:
         target = ds.graph(URIRef(name))
         for t in content:
             target.add(t)
-
-
-# -- the merged graphs in a store ----------------------------------------------------------------
-
-
-def read_store(store: ox.Store) -> tuple[Ours, dict[str, Graph]]:
-    """Our four graphs and the merged graphs of a dataset held in a pyoxigraph store.
-
-    The service passes the scratch copy of its store that every write works on (taken under
-    its write lock, see ``web/writes.py``). A store holds many other graphs (sentence graphs,
-    graphs written through the Graph Store Protocol), so the merged sources are the ones the
-    catalogue lists. Blank node labels are kept: a graph written back unchanged stays equal.
-    """
-
-    def graph(name: str) -> Graph:
-        out = Graph(bind_namespaces="none")
-        for q in store.quads_for_pattern(None, None, None, ox.NamedNode(name)):
-            out.add((_rdflib_term(q.subject), _rdflib_term(q.predicate),
-                     _rdflib_term(q.object)))
-        return out
-
-    ours = Ours(graph(str(ASSERTED)), graph(str(INFERRED)), graph(str(ONTOLOGY)),
-                graph(str(SHAPES)))
-    merged_graphs: dict[str, Graph] = {}
-    for name in (str(CATALOGUE), str(JOINED)):
-        content = graph(name)
-        if len(content):
-            merged_graphs[name] = content
-    catalogue = merged_graphs.get(str(CATALOGUE), Graph())
-    for g in sorted(catalogue.subjects(RDF.type, VOID.Dataset), key=str):
-        if isinstance(g, URIRef) and str(g) not in RESERVED:
-            merged_graphs[str(g)] = graph(str(g))
-    return ours, merged_graphs
-
-
-def merge_store(store: ox.Store, incoming: Sequence[Source] = (), *, drop: Sequence[str] = (),
-                strict: bool = False, progress: Progress | None = None) -> Outcome:
-    """:func:`combine` on the dataset in a pyoxigraph store, and its result written back.
-
-    A source may not take the graph of data that is not a merged source (a sentence graph, a
-    graph written through the Graph Store Protocol): ``KGError(CONFLICT)``, since replacing it
-    would silently delete data that no catalogue entry describes.
-    """
-    ours, merged_graphs = read_store(store)
-    for source in incoming:
-        g = source.record.graph
-        if g not in merged_graphs and any(True for _ in store.quads_for_pattern(
-                None, None, None, ox.NamedNode(g))):
-            raise KGError(ErrorKind.CONFLICT, f"<{g}> holds data that is not a merged source; "
-                          "merge into another graph (or delete that graph first)")
-    outcome = combine(ours, merged_graphs, incoming, drop=drop, strict=strict, progress=progress)
-    write_store(store, outcome)
-    return outcome
-
-
-def write_store(store: ox.Store, outcome: Outcome) -> None:
-    """Put what a merge changed into a pyoxigraph store (the service's scratch copy, which the
-    service then swaps into its real store in one ``replace_graphs`` call)."""
-    for name, content in outcome.changes().items():
-        node = ox.NamedNode(name)
-        if store.contains_named_graph(node):
-            store.remove_graph(node)
-        if len(content):
-            store.extend(ox.Quad(ox_term(s), ox_term(p), ox_term(o), node)  # type: ignore[arg-type]
-                         for s, p, o in content)
-
-
-_XSD_STRING = str(XSD.string)
-
-
-def _rdflib_term(t: object) -> Node:
-    """A pyoxigraph term as rdflib's, blank nodes keeping their labels."""
-    if isinstance(t, ox.NamedNode):
-        return URIRef(t.value)
-    if isinstance(t, ox.BlankNode):
-        return BNode(t.value)
-    if isinstance(t, ox.Literal):
-        if t.language:
-            return Literal(t.value, lang=t.language)
-        if t.datatype.value == _XSD_STRING:
-            return Literal(t.value)
-        return Literal(t.value, datatype=URIRef(t.datatype.value))
-    raise KGError(ErrorKind.BAD_INPUT, f"RDF-star terms cannot be merged: {t}")

@@ -14,16 +14,19 @@ The service side of ``alliance-kg merge`` (``knowledge/merge.py`` does the work 
 Both answer the merge report: JSON (the default) or ``text/plain`` by ``Accept``; 201 with the
 source graph's Graph Store URL in ``Location`` for a new source, 200 otherwise.
 
-**Atomicity.** A merge is one write of :func:`.writes.apply`: under the service's write lock,
-:func:`~alliance_kg.knowledge.merge.merge_store` reads our graphs and the merged graphs from
-the scratch copy of the store, merges (:func:`~alliance_kg.knowledge.merge.combine`, as the
-command line: joins, reasons, validates), writes the source graph, the catalogue and the joined
-graph into the scratch copy, and ``apply`` swaps exactly those graphs into the store in one
-``store.replace_graphs`` call. A malformed body is refused (400, line and column) before
+**Atomicity and cost.** A merge is one write of :func:`.writes.apply`: under the service's write
+lock, :func:`alliance_kg.protocol.merging.merge` reads the merged graphs (the catalogue lists
+them) and our graphs by pattern from the live store, merges
+(:func:`~alliance_kg.knowledge.merge.combine`, as the command line: joins, reasons, validates),
+and records the source graph, the catalogue and the joined graph as a delta that ``apply``
+writes in one ``store.apply_delta``. The reasoning and the validation run from the write path's
+maintained materialization and incremental SHACL, so a merge costs what the merged sources
+hold, not what the store holds. A malformed body is refused (400, line and column) before
 anything is read from the store; an inconsistent union (422), a strict refusal (409) or a source
-that would take over a graph holding other data (409) is raised before the swap: either way the
-store is unchanged. The body passes :func:`~alliance_kg.knowledge.rdfinput.prepare` (no context
-document is loaded, no XML entity expanded, nesting bounded) before any parser reads it.
+that would take over a graph holding other data (409) is raised before anything is written:
+either way the store is unchanged. The body passes
+:func:`~alliance_kg.knowledge.rdfinput.prepare` (no context document is loaded, no XML entity
+expanded, nesting bounded) before any parser reads it.
 
 **Who may merge.** Merging needs a write token (:func:`.auth.require_writer`: 403 on a read-only
 server, 401 without a valid token). A token scoped to some graphs (``ALLIANCE_KG_TOKENS_FILE``)
@@ -55,6 +58,7 @@ from ..errors import ErrorKind, KGError
 from ..formats import Format, Kind, by_media_type, by_path
 from ..knowledge import merge as library
 from ..knowledge import rdfinput
+from ..protocol import merging
 from . import auth, params, writes
 from .context import state
 from .errors import STATUS, LimitExceeded, error_response
@@ -89,11 +93,12 @@ def merge_endpoint() -> Response:
     drop = [graph] if request.method == "DELETE" else []
     result: list[library.Outcome] = []
 
-    def change(scratch: writes.Scratch) -> None:
-        result.append(library.merge_store(scratch.ox, incoming, drop=drop, strict=strict))
+    def change(changes: writes.Changes) -> None:
+        result.append(merging.merge(changes.delta, writes.derivation(st), incoming, drop=drop,
+                                    strict=strict))
 
     try:
-        writes.apply_scratch(st, change, grant=None)
+        writes.apply(st, change, grant=None)
     except library.MergeRefused as err:
         return _refused(err)
     report = result[0].report

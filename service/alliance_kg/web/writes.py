@@ -16,8 +16,8 @@ under the write lock, and costs what it changes:
 
 A change to the ontology, the shapes or the inferred graph itself recomputes the inferred graph
 and validates in full (the inferred graph is always derived: a direct edit to it is replaced).
-A merge still works on a scratch copy of the whole store (:func:`apply_scratch`). The physical
-default graph of the store is kept empty.
+A merge is a write like the others (:mod:`alliance_kg.protocol.merging`). The physical default
+graph of the store is kept empty.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-import rdflib
 from flask import Response
 
 from ..errors import ErrorKind, KGError
@@ -40,12 +39,10 @@ from ..protocol import updates
 from ..protocol.delta import Delta, Triple
 from ..protocol.derivation import Derivation, copy_graph
 from ..store.base import GraphName
-from ..terms import to_rdflib
 from .auth import Grant
 from .context import AppState
 from .errors import ShapesViolated
 
-NQUADS = BY_KEY["nquads"]
 NTRIPLES = BY_KEY["ntriples"]
 ASSERTED_IRI = str(ASSERTED)
 INFERRED_IRI = str(INFERRED)
@@ -54,8 +51,6 @@ SHAPES_IRI = str(SHAPES)
 #: graphs whose change means the inferred graph must be recomputed (and the data revalidated)
 DERIVATION_INPUTS = frozenset({ASSERTED_IRI, INFERRED_IRI, ONTOLOGY_IRI, SHAPES_IRI})
 
-Triples = frozenset[ox.Triple]
-Snapshot = dict[str | None, Triples]
 
 _POSITION = re.compile(r"at (?:line )?(\d+)(?::|,? column )(\d+)")
 
@@ -80,64 +75,6 @@ def syntax_error(exc: SyntaxError, what: str) -> KGError:
     if line is None and m:
         line, column = int(m.group(1)), int(m.group(2))
     return KGError(ErrorKind.BAD_INPUT, f"{what}: {message}", line=line, column=column)
-
-
-class Scratch:
-    """An in-memory copy of the dataset whose default graph is the asserted graph."""
-
-    def __init__(self, dump: bytes, empty_graphs: Iterable[str]) -> None:
-        self.ox = ox.Store()
-        # parse + extend keeps the store's blank node labels (``load`` would rename them), so
-        # the graphs written back name the same blank nodes as the graphs left untouched
-        self.ox.extend(ox.parse(dump, ox.RdfFormat.N_QUADS))
-        self.had_physical_default = any(True for _ in self.ox.quads_for_pattern(
-            None, None, None, ox.DefaultGraph()))
-        if self.ox.contains_named_graph(ox.NamedNode(ASSERTED_IRI)):
-            self.ox.update(f"ADD <{ASSERTED_IRI}> TO DEFAULT")
-        for g in empty_graphs:
-            self.ox.add_graph(ox.NamedNode(g))
-        self.before = self.snapshot()
-
-    def snapshot(self) -> Snapshot:
-        sets: dict[str | None, set[ox.Triple]] = {
-            g.value: set() for g in self.ox.named_graphs() if isinstance(g, ox.NamedNode)
-        }
-        sets.setdefault(None, set())
-        for q in self.ox:
-            g = q.graph_name
-            key = g.value if isinstance(g, ox.NamedNode) else None
-            sets.setdefault(key, set()).add(q.triple)
-        return {k: frozenset(v) for k, v in sets.items()}
-
-    def exists(self, graph: GraphName) -> bool:
-        """Whether a graph exists *now* in the scratch copy (the default graph always does)."""
-        return graph is None or self.ox.contains_named_graph(ox.NamedNode(graph))
-
-    # -- the operations -------------------------------------------------------------------
-
-    def clear(self, graph: GraphName) -> None:
-        if graph is None:
-            self.ox.clear_graph(ox.DefaultGraph())
-        elif self.exists(graph):
-            self.ox.clear_graph(ox.NamedNode(graph))
-
-    def drop(self, graph: GraphName) -> None:
-        if graph is None:
-            self.ox.clear_graph(ox.DefaultGraph())
-        elif self.exists(graph):
-            self.ox.remove_graph(ox.NamedNode(graph))
-
-    def load(self, data: bytes, fmt: Format, graph: GraphName, base_iri: str | None) -> None:
-        target: ox.NamedNode | ox.DefaultGraph = (
-            ox.DefaultGraph() if graph is None else ox.NamedNode(graph))
-        if isinstance(target, ox.NamedNode):
-            self.ox.add_graph(target)
-        try:
-            self.ox.load(data, ox_format(fmt), base_iri=base_iri, to_graph=target)
-        except SyntaxError as exc:
-            raise syntax_error(exc, f"{fmt.media_type} syntax error") from None
-        except ValueError as exc:
-            raise KGError(ErrorKind.BAD_INPUT, f"cannot read {fmt.media_type}: {exc}") from None
 
 
 @dataclass
@@ -187,90 +124,6 @@ def answer(outcome: Outcome, status: int, prefer: str | None) -> Response:
                     content_type="application/json")
     resp.headers["Preference-Applied"] = "return=representation"
     return resp
-
-
-def _nt(triples: Iterable[ox.Triple]) -> bytes:
-    return bytes(ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.N_TRIPLES) or b"")
-
-
-def _rdflib(triples: Iterable[ox.Triple]) -> rdflib.Graph:
-    g = rdflib.Graph()
-    for t in triples:
-        g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
-    return g
-
-
-def _derive(state: AppState, asserted: Triples, after: Snapshot) -> bytes:
-    """The new inferred graph as N-Triples; raises if inconsistent or (opt.) not conforming."""
-    from ..knowledge.reason import infer
-    from ..knowledge.validate import validate
-
-    asserted_g = _rdflib(asserted)
-    ontology_g = _rdflib(after.get(ONTOLOGY_IRI, frozenset()))
-    inferred_g = infer(asserted_g, ontology_g)
-    shapes = after.get(SHAPES_IRI, frozenset())
-    if state.settings.validate_on_update and shapes:
-        data = asserted_g + inferred_g
-        report = validate(data, _rdflib(shapes), ontology=ontology_g, inference="none")
-        if not report.conforms:
-            raise ShapesViolated.of(report)
-    out: bytes = inferred_g.serialize(format="nt", encoding="utf-8")
-    return out
-
-
-def apply_scratch(state: AppState, change: Callable[[Scratch], None],
-                  grant: Grant | None = None) -> Outcome:
-    """Run ``change`` on a scratch copy of the whole store, re-derive, validate, swap in
-    atomically: what a merge still does (it reads every graph of ours anyway).
-
-    With a restricted ``grant``, every graph the change altered must be one it may write
-    (403, nothing written): the exact check behind :mod:`.writescope`'s prediction."""
-    with _WRITE_LOCK:
-        store = state.store
-        scratch = Scratch(store.dump(NQUADS), state.empty_graphs)
-        change(scratch)
-        before, after = scratch.before, scratch.snapshot()
-
-        old = before[None]
-        via_default = after.get(None, frozenset())
-        via_name = after.get(ASSERTED_IRI, frozenset())
-        removed = (old - via_default) | (old - via_name)
-        added = (via_default - old) | (via_name - old)
-        asserted = frozenset((old - removed) | added)
-
-        changed: dict[GraphName, Triples] = {}
-        if asserted != old:
-            changed[ASSERTED_IRI] = asserted
-        for g in (set(before) | set(after)) - {None, ASSERTED_IRI, INFERRED_IRI}:
-            if before.get(g) != after.get(g):
-                changed[g] = after.get(g, frozenset())
-        inferred_touched = before.get(INFERRED_IRI) != after.get(INFERRED_IRI)
-        if grant is not None and not grant.unrestricted:
-            grant.check(sorted(g for g in changed if g is not None))
-            if inferred_touched:
-                grant.check([INFERRED_IRI])
-
-        outcome = Outcome()
-        swap: dict[GraphName, tuple[bytes, Format]] = {
-            g: (_nt(triples), NTRIPLES) for g, triples in changed.items()
-        }
-        if inferred_touched or DERIVATION_INPUTS & {g for g in changed if g is not None}:
-            swap[INFERRED_IRI] = (_derive(state, asserted, after), NTRIPLES)
-            swap.setdefault(ASSERTED_IRI, (_nt(asserted), NTRIPLES))
-            outcome.rederived = True
-        if scratch.had_physical_default:
-            swap[None] = (b"", NTRIPLES)
-        if swap:
-            store.replace_graphs(swap)
-        # empty graphs: stores only report graphs with triples, so remember created empty ones
-        for g in {g for g in changed if g is not None}:
-            if g in after and not after[g]:
-                state.empty_graphs.add(g)
-            else:
-                state.empty_graphs.discard(g)
-        outcome.changed = {g: len(t) for g, t in changed.items() if g is not None}
-        state.bump()
-        return outcome
 
 
 class Changes:
@@ -345,6 +198,15 @@ def prepare(state: AppState) -> threading.Thread:
     return thread
 
 
+def derivation(state: AppState) -> Derivation:
+    """The write path's derivation, built from the store if no write has needed it yet (the
+    caller holds the write lock: :func:`apply` runs its change under it)."""
+    if state.derivation is None:
+        state.derivation = Derivation.build(state.store)
+    result: Derivation = state.derivation
+    return result
+
+
 def apply(state: AppState, change: Callable[[Changes], None],
           grant: Grant | None = None) -> Outcome:
     """Work out ``change`` as a delta, derive and validate what it can reach, write it at once.
@@ -365,9 +227,7 @@ def apply(state: AppState, change: Callable[[Changes], None],
             state.derivation = None
             outcome.rederived = True
         elif ASSERTED_IRI in changed:
-            if state.derivation is None:
-                state.derivation = Derivation.build(store)
-            derived = state.derivation.derive(delta)
+            derived = derivation(state).derive(delta)
             outcome.rederived = True
         try:
             if derived is not None and state.settings.validate_on_update:

@@ -36,6 +36,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Protocol
 
 import rdflib
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
@@ -207,17 +208,30 @@ def _list_triples(g: Graph, node: Node) -> Iterator[Triple]:
         node = rest
 
 
+class TripleSource(Protocol):
+    """What a proof reads of a graph (an rdflib Graph, or a leaner view of a store's graph)."""
+
+    def __contains__(self, triple: Triple) -> bool: ...
+
+    def triples(self, pattern: tuple[Node | None, Node | None, Node | None]
+                ) -> Iterator[Triple]: ...
+
+    def __iter__(self) -> Iterator[Triple]: ...
+
+
 class Facts:
     """What a proof may use: the asserted, inferred and (merged sources') joined statements, the
     ontology, and how to find the graphs stating a statement. Views are read live."""
 
-    def __init__(self, asserted: Graph, inferred: Graph, ontology: Graph | Axioms, *,
-                 joined: Graph | None = None, locate: Locator | None = None,
+    def __init__(self, asserted: TripleSource, inferred: TripleSource,
+                 ontology: Graph | Axioms, *, joined: TripleSource | None = None,
+                 locate: Locator | None = None,
                  describe: Describer | None = None) -> None:
         self.asserted, self.inferred = asserted, inferred
         self.axioms = ontology if isinstance(ontology, Axioms) else Axioms(ontology)
         self.joined = joined
-        self._graphs = [g for g in (asserted, inferred, joined) if g is not None]
+        self._graphs: list[TripleSource] = [g for g in (asserted, inferred, joined)
+                                            if g is not None]
         self.locate: Locator = locate or (lambda ts: {})
         self.describe: Describer = describe or (lambda gs: {g: Source(g, "graph") for g in gs})
         self._status: dict[Triple, str | None] = {}
@@ -248,7 +262,8 @@ class Facts:
     def match(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Triple]:
         """Statements of the closure (data and schema) matching a pattern, each once."""
         seen: set[Triple] = set()
-        for g in (*self._graphs, self.axioms.graph):
+        graphs: list[TripleSource] = [*self._graphs, self.axioms.graph]
+        for g in graphs:
             for t in g.triples((s, p, o)):
                 if t not in seen:
                     seen.add(t)

@@ -11,8 +11,9 @@ same on every backend.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
+import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
@@ -27,12 +28,15 @@ from ..knowledge.explain import (
     Proof,
     Source,
     Triple,
+    TripleSource,
     dependents,
     explain,
     source_of,
 )
 from ..namespaces import AKG, ASSERTED, CATALOGUE, INFERRED, JOINED, ONTOLOGY
 from ..store.base import Store
+from ..store.oxigraph import OxigraphStore
+from ..terms import OxTerm, to_oxigraph, to_rdflib
 from .derivation import copy_graph
 
 JSON_RESULTS = BY_KEY["json"]
@@ -100,11 +104,79 @@ def describe(store: Store, graphs: Sequence[str]) -> dict[str, Source]:
     return {g: source_of(g, quotes[g], catalogue[g]) for g in graphs}
 
 
+class _Terms:
+    """Both ways between rdflib and pyoxigraph terms, remembered for one request: a proof asks
+    about the same few terms again and again, and each conversion costs microseconds."""
+
+    def __init__(self) -> None:
+        self.ox: dict[Node, OxTerm] = {}
+        self.rdf: dict[OxTerm, Node] = {}
+
+    def to_ox(self, t: Node) -> OxTerm:
+        found = self.ox.get(t)
+        if found is None:
+            found = self.ox[t] = to_oxigraph(t)
+        return found
+
+    def to_rdf(self, t: OxTerm) -> Node:
+        found = self.rdf.get(t)
+        if found is None:
+            found = self.rdf[t] = to_rdflib(t)
+        return found
+
+
+class _OxigraphView:
+    """One graph of an embedded Oxigraph store, read live, as a :class:`TripleSource`: the
+    store's ``graph_view`` is a whole rdflib Graph, and its machinery was most of the time of
+    a proof (docs/BENCHMARKS.md, "Explain")."""
+
+    def __init__(self, store: ox.Store, graph: str, terms: _Terms) -> None:
+        self._ox, self._graph, self._terms = store, ox.NamedNode(graph), terms
+
+    def _pattern(self, pattern: tuple[Node | None, Node | None, Node | None]
+                 ) -> tuple[OxTerm | None, OxTerm | None, OxTerm | None] | None:
+        s, p, o = pattern
+        if isinstance(s, Literal) or (p is not None and not isinstance(p, URIRef)):
+            return None
+        to_ox = self._terms.to_ox
+        return (None if s is None else to_ox(s), None if p is None else to_ox(p),
+                None if o is None else to_ox(o))
+
+    def __contains__(self, triple: Triple) -> bool:
+        found = self._pattern(triple)
+        if found is None:
+            return False
+        s, p, o = found
+        return any(True for _ in self._ox.quads_for_pattern(
+            s, p, o, self._graph))  # type: ignore[arg-type]
+
+    def triples(self, pattern: tuple[Node | None, Node | None, Node | None]
+                ) -> Iterator[Triple]:
+        found = self._pattern(pattern)
+        if found is None:
+            return
+        to_rdf = self._terms.to_rdf
+        s, p, o = found
+        for q in self._ox.quads_for_pattern(s, p, o, self._graph):  # type: ignore[arg-type]
+            yield (to_rdf(q.subject), to_rdf(q.predicate),  # type: ignore[arg-type]
+                   to_rdf(q.object))  # type: ignore[arg-type]
+
+    def __iter__(self) -> Iterator[Triple]:
+        return self.triples((None, None, None))
+
+
+def _view(store: Store, graph: str, terms: _Terms) -> TripleSource:
+    if isinstance(store, OxigraphStore):
+        return _OxigraphView(store.ox, graph, terms)
+    return store.graph_view(graph)
+
+
 def store_facts(store: Store, axioms: Axioms | None = None) -> Facts:
     """The facts of a store, read live (``axioms``: the cached index of its ontology)."""
     names = set(store.graph_names())
-    joined = store.graph_view(str(JOINED)) if str(JOINED) in names else None
-    return Facts(store.graph_view(str(ASSERTED)), store.graph_view(str(INFERRED)),
+    terms = _Terms()
+    joined = _view(store, str(JOINED), terms) if str(JOINED) in names else None
+    return Facts(_view(store, str(ASSERTED), terms), _view(store, str(INFERRED), terms),
                  axioms or axioms_of(store), joined=joined,
                  locate=lambda ts: locate(store, ts), describe=lambda gs: describe(store, gs))
 

@@ -173,3 +173,22 @@ def test_proofs_follow_writes() -> None:
             akr:joint-force-headquarters-japan }}"""})
     assert r.status_code in (200, 204), r.get_data(as_text=True)
     assert client.get("/explain", query_string=transitive).status_code == 404
+
+
+def test_proofs_follow_a_merge() -> None:
+    store = _store("oxigraph")
+    app = create_app(Settings(allow_update=True, token=TOKEN), store)
+    client = app.test_client()
+    statement = {"s": "akr:japan", "p": "wdt:P31", "o": "wd:Q6256"}
+    assert client.get("/explain", query_string=statement).status_code == 404
+    body = (ROOT / "tests" / "knowledge" / "fixtures" / "external" /
+            "wikidata-excerpt.ttl").read_bytes()
+    r = client.post("/merge", query_string={"graph": "https://w3id.org/alliance-kg/graph/"
+                                                     "source/wikidata-excerpt"},
+                    data=body, headers={"Authorization": f"Bearer {TOKEN}",
+                                        "Content-Type": "text/turtle"})
+    assert r.status_code in (200, 201), r.get_data(as_text=True)
+    proof = client.get("/explain", query_string=statement).get_json()
+    assert proof["status"] == "merged"
+    (source,) = proof["nodes"][0]["sources"]
+    assert source["kind"] == "source" and source["catalogue"]

@@ -6,8 +6,11 @@ against a raw ``oxigraph serve`` holding the same quads, at several dataset size
 Per size: the built dataset plus N generated triples (``alliance-kg generate``) is served by
 ``alliance-kg serve --allow-update`` and loaded into ``oxigraph serve``. Then, from one client:
 the first write (ours builds its materialization then), one-entity ``INSERT DATA`` and
-``DELETE DATA`` into the default graph (p50/p99 over ``--repeats``), and a Graph Store ``POST``
-of ``--post`` generated triples into a new graph. Prints a Markdown table with the ratios.
+``DELETE DATA`` into the default graph (p50/p99 over ``--repeats``), a Graph Store ``POST`` of
+``--post`` generated triples into a new graph and then into the default graph (ours reasons
+and validates there), and a ``/merge`` of the same triples as a source
+(the peer, which has no merge, loads them with a Graph Store ``POST``). Prints a Markdown table
+with the ratios.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ def timed(fn: object) -> float:
 
 
 def run_writes(update_url: str, store_url: str, headers: dict[str, str], repeats: int,
-               post: bytes) -> dict[str, float]:
+               post: bytes, merge_url: str | None = None) -> dict[str, float]:
     def update(text: str) -> None:
         r = requests.post(update_url, data={"update": text}, headers=headers, timeout=600)
         if r.status_code >= 400:
@@ -76,6 +79,26 @@ def run_writes(update_url: str, store_url: str, headers: dict[str, str], repeats
         r.raise_for_status()
 
     out["gsp_post_ms"] = timed(gsp_post)
+
+    def gsp_post_default() -> None:
+        # into the default graph (ours: the asserted graph, so reasoned over and validated)
+        r = requests.post(store_url, params={"default": ""}, data=post,
+                          headers={**headers, "Content-Type": "application/n-triples"},
+                          timeout=3600)
+        r.raise_for_status()
+
+    out["gsp_post_default_ms"] = timed(gsp_post_default)
+
+    def merge() -> None:
+        # the peer has no merge: the closest it does is a Graph Store POST of the same triples
+        url, params = ((merge_url, {"graph": f"{AKR}bench-source"}) if merge_url else
+                       (store_url, {"graph": f"{AKR}bench-source"}))
+        r = requests.post(url, params=params, data=post,
+                          headers={**headers, "Content-Type": "application/n-triples"},
+                          timeout=3600)
+        r.raise_for_status()
+
+    out["merge_ms"] = timed(merge)
     return out
 
 
@@ -104,7 +127,8 @@ def measure(size: int, repeats: int, post_size: int, work: Path) -> dict[str, di
     try:
         results["alliance-kg"] = run_writes(
             ours.url, ours.url.rsplit("/", 1)[0] + "/rdf-graph-store",
-            {"Authorization": f"Bearer {TOKEN}"}, repeats, post)
+            {"Authorization": f"Bearer {TOKEN}"}, repeats, post,
+            merge_url=ours.url.rsplit("/", 1)[0] + "/merge")
     finally:
         ours.stop()
     oxigraph = endpoints.oxigraph_command()
@@ -135,7 +159,7 @@ def main() -> None:
             found = measure(size, args.repeats, args.post, Path(tmp))
             ours, peer = found["alliance-kg"], found.get("oxigraph serve")
             for key in ("first_write_ms", "insert_p50_ms", "insert_p99_ms", "delete_p50_ms",
-                        "delete_p99_ms", "gsp_post_ms"):
+                        "delete_p99_ms", "gsp_post_ms", "gsp_post_default_ms", "merge_ms"):
                 theirs = peer[key] if peer else float("nan")
                 rows.append(f"| {size:,} | {key} | {ours[key]:.1f} | {theirs:.1f} | "
                             f"{ours[key] / theirs:.1f}x |")

@@ -24,6 +24,8 @@ from alliance_kg.formats import BY_KEY
 from alliance_kg.knowledge.build import build_dataset, serialize_trig
 from alliance_kg.knowledge.merge import MergeReport, Ours, Outcome, Source, combine, read_source
 from alliance_kg.namespaces import AKG, AKR
+from alliance_kg.knowledge import fastshacl
+from alliance_kg.protocol import derivation as derivation_module
 from alliance_kg.protocol import merging
 from alliance_kg.protocol.delta import Delta
 from alliance_kg.protocol.derivation import Derivation
@@ -115,8 +117,13 @@ def test_merging_the_fixtures_one_by_one_equals_the_reference(
     assert dropped not in store.graph_names()
 
 
+@pytest.mark.parametrize("path", ["focus nodes", "bulk"])
 def test_a_violating_and_conflicting_source_is_reported_as_the_reference_does(
-        built: rdflib.Dataset, store: OxigraphStore) -> None:
+        built: rdflib.Dataset, store: OxigraphStore, path: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    if path == "bulk":  # as a large source is validated: the whole data, by the fast engine
+        monkeypatch.setattr(derivation_module, "BULK_MIN", 0)
+        monkeypatch.setattr(derivation_module, "BULK_SHARE", 0.0)
     # another date for a meeting of ours, under another IRI, and a label that is not a string
     bad = (f"<{WD}Q1> <http://www.w3.org/2002/07/owl#sameAs> <{AKR}scc-2024-07-28> .\n"
            f"<{WD}Q1> <{AKG}date> \"2023-01-01\"^^<http://www.w3.org/2001/XMLSchema#date> .\n"
@@ -127,6 +134,8 @@ def test_a_violating_and_conflicting_source_is_reported_as_the_reference_does(
     check_same(live, ref)
     assert ref.report.validation is not None and not ref.report.validation.conforms
     assert [c.subject for c in live.report.conflicts] == [f"{AKR}scc-2024-07-28"]
+    if path == "bulk":
+        assert fastshacl.LAST_PATH[0] == "fast"
     assert (AKR.quad, RDFS.label, Literal(42)) in live.report.joined_graph
 
 

@@ -369,6 +369,11 @@ class Materialization:
         out.addN((s, p, o, out) for s, p, o in self)
         return out
 
+    @property
+    def size(self) -> int:
+        """Asserted + inferred triples held: the dataset a change is measured against."""
+        return len(self._asserted) + len(self._out)
+
     def asserted(self) -> Iterator[Triple]:
         decode = self._terms.decode
         return (decode(c) for c in self._asserted)

@@ -9,18 +9,24 @@ ontology or the shapes drops it; the next write builds it again.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import rdflib
 
+from ..knowledge.fastshacl import validate_fast
 from ..knowledge.incremental import Change, Materialization
 from ..knowledge.incremental_shacl import PreparedShapes, prepare_shapes, validate_change
 from ..knowledge.validate import ValidationReport
 from ..namespaces import ASSERTED, INFERRED, ONTOLOGY, SHAPES
 from ..store.base import Store
-from .delta import Delta
+from .delta import Delta, Triple
 
 ASSERTED_IRI, INFERRED_IRI = str(ASSERTED), str(INFERRED)
+#: a change of more triples than this share of the dataset (and than BULK_MIN) is validated
+#: whole by the fast engine rather than focus node by focus node (see Derivation.check)
+BULK_SHARE = 0.01
+BULK_MIN = 2000
 ONTOLOGY_IRI, SHAPES_IRI = str(ONTOLOGY), str(SHAPES)
 
 
@@ -63,10 +69,26 @@ class Derivation:
         self.materialization.apply(change.removed, change.added)
 
     def validate(self, delta: Delta, change: Change) -> ValidationReport | None:
-        """The incremental SHACL verdict on the data after the delta (None: no shapes)."""
-        if self.shapes is None:
-            return None
+        """The SHACL verdict on the data after the delta (None: no shapes)."""
         added = set(change.added) | set(change.appeared)
         removed = set(change.removed) | set(change.disappeared)
-        return validate_change([delta.graph(None), delta.graph(INFERRED_IRI)], self.shapes,
-                               self.ontology, added, removed)
+        return self.check([delta.graph(None), delta.graph(INFERRED_IRI)], added, removed)
+
+    def check(self, data: Sequence[rdflib.Graph], added: Collection[Triple],
+              removed: Collection[Triple] = ()) -> ValidationReport | None:
+        """Validate ``data`` (the state after a change) where ``added``/``removed`` can reach.
+
+        pySHACL at the reachable focus nodes costs a few milliseconds per changed triple; past
+        :data:`BULK_SHARE` of the dataset, validating everything with the Rust finder
+        (:func:`~alliance_kg.knowledge.fastshacl.validate_fast`, pySHACL's report, proven
+        equal) is cheaper. Either gives a full validation's verdict if the data conformed
+        before."""
+        if self.shapes is None:
+            return None
+        if len(added) + len(removed) > max(BULK_MIN, self.materialization.size * BULK_SHARE):
+            shapes = self.shapes
+
+            def reference() -> ValidationReport:
+                return validate_change(data, shapes, self.ontology, added, removed)
+            return validate_fast([*data, self.ontology], shapes.source, {}, reference)
+        return validate_change(data, self.shapes, self.ontology, added, removed)

@@ -26,22 +26,23 @@ from rdflib.namespace import RDF
 
 from ..errors import ErrorKind, KGError
 from ..knowledge import merge as library
-from ..knowledge.incremental_shacl import validate_change
 from ..knowledge.merge import Ours, Outcome, Progress, Source
 from ..knowledge.validate import ValidationReport
-from ..namespaces import CATALOGUE, INFERRED, JOINED, VOID
+from ..namespaces import ASSERTED, CATALOGUE, INFERRED, JOINED, VOID
 from .delta import Delta
 from .derivation import Derivation, copy_graph
 
-INFERRED_IRI = str(INFERRED)
+ASSERTED_IRI, INFERRED_IRI = str(ASSERTED), str(INFERRED)
 
 
 class LiveOurs(Ours):
     """Our graphs as the store holds them (views, nothing copied), judged by the derivation."""
 
     def __init__(self, delta: Delta, derivation: Derivation) -> None:
-        super().__init__(delta.graph(None), delta.graph(INFERRED_IRI), derivation.ontology,
-                         Graph())
+        # the store's own views: a merge never changes these two graphs (the delta's views
+        # would add a layer to every lookup of the validation)
+        super().__init__(delta.store.graph_view(ASSERTED_IRI),
+                         delta.store.graph_view(INFERRED_IRI), derivation.ontology, Graph())
         self._derivation = derivation
 
     def entail(self, sources: Graph) -> Graph:
@@ -58,11 +59,7 @@ class LiveOurs(Ours):
         return joined
 
     def check(self, joined: Graph) -> ValidationReport | None:
-        shapes = self._derivation.shapes
-        if shapes is None:
-            return None
-        return validate_change([self.asserted, self.inferred, joined], shapes,
-                               self._derivation.ontology, set(joined), ())
+        return self._derivation.check([self.asserted, self.inferred, joined], set(joined))
 
 
 def merged_graphs(delta: Delta) -> dict[str, Graph]:

@@ -59,6 +59,8 @@ class Settings:
     #: embedded stores only; 0 turns it off)
     result_cache_mib: float = 64.0
     max_body_bytes: int = 10 * 1024 * 1024
+    #: seconds a client has to send a whole request body, then 408 (web/bodytimeout.py)
+    body_timeout: float = 30.0
     max_query_length: int = 100_000  #: characters
     cors_origins: str = "*"
     #: endpoints a SERVICE clause may call (comma-separated in the environment)

@@ -1,8 +1,8 @@
 """HTTP-level hardening (issue 11), over HTTP against really running servers.
 
 A worker that dies is respawned; scoped grants refuse dot segments; pages link only to web
-URLs; CORS answers that depend on the Origin say so. The body read timeout is not there yet:
-``test_a_probe_answers_while_bodies_trickle`` records that (see its reason).
+URLs; CORS answers that depend on the Origin say so; a slowly sent body holds no request
+thread and is answered 408 when its time is up.
 """
 
 from __future__ import annotations
@@ -163,28 +163,38 @@ def test_any_origin_cors_is_a_static_wildcard(tmp_path: Path) -> None:
         stop_server(server)
 
 
-def _trickle(port: int, stop: threading.Event) -> None:
-    """A POST that announces a body and sends one byte of it every second, until ``stop``."""
+def _trickle(port: int, stop: threading.Event, answers: list[tuple[float, bytes]]) -> None:
+    """A POST that announces a body and sends one byte of it every second, until ``stop`` or
+    until the server answers; appends (seconds, first line of the answer) to ``answers``."""
     with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
         s.sendall(b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                   b"Content-Type: application/sparql-query\r\nContent-Length: 100000\r\n\r\nA")
-        while not stop.wait(1.0):
+        start = time.monotonic()
+        s.settimeout(1.0)
+        while not stop.is_set():
             try:
-                s.sendall(b" ")
+                answer = s.recv(4096)
+            except TimeoutError:
+                try:
+                    s.sendall(b" ")
+                except OSError:
+                    return
+                continue
             except OSError:
                 return
+            answers.append((time.monotonic() - start, answer.split(b"\r\n", 1)[0]))
+            return
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "no body read timeout yet: granian 2.8.9's wsgi.input.read cannot be interrupted, and "
-    "answering while another thread waits in it stalls the worker until that client leaves, "
-    "so 16 trickling bodies still hold every request thread"))
 def test_a_probe_answers_while_bodies_trickle(tmp_path: Path) -> None:
+    """Bodies are received on granian's event loop under a deadline (web/bodytimeout.py): a
+    trickling client holds no request thread, and gets 408 when its time is up."""
     server = start_server(tmp_path, "slowloris", dataset=str(FIXTURE), store="memory",
-                          threads=4)
+                          threads=4, body_timeout=4.0)
     stop = threading.Event()
+    answers: list[tuple[float, bytes]] = []
     port = int(server.url.rsplit(":", 1)[1])
-    attackers = [threading.Thread(target=_trickle, args=(port, stop), daemon=True)
+    attackers = [threading.Thread(target=_trickle, args=(port, stop, answers), daemon=True)
                  for _ in range(16)]
     try:
         probe(server)
@@ -192,6 +202,13 @@ def test_a_probe_answers_while_bodies_trickle(tmp_path: Path) -> None:
             a.start()
         time.sleep(2)
         assert probe(server, timeout=10) < 5
+        for a in attackers:
+            a.join(timeout=15)
+        assert len(answers) == 16, answers
+        for seconds, status in answers:
+            assert status == b"HTTP/1.1 408 Request Timeout"
+            assert 3.5 < seconds < 10
+        probe(server)
     finally:
         stop.set()
         for a in attackers:

@@ -6,6 +6,8 @@ port and forks ``settings.workers`` worker processes (default 1). Each worker op
 (``store.registry.create``: memory / oxigraph / remote), loads the dataset unless the store
 already holds data (a persistent Oxigraph directory keeps the writes made through the service),
 prints the URL and the triples per graph, and answers requests on ``settings.threads`` threads.
+granian serves ASGI (:mod:`.bodytimeout`): a request body is received on the event loop under
+``settings.body_timeout`` before the Flask app sees the request on a thread.
 
 Why granian and not waitress: measured (docs/BENCHMARKS.md), Flask answering a constant body
 on waitress reached only 0.3x of a native ``oxigraph serve``, so no service on waitress could
@@ -17,7 +19,6 @@ store's background threads do not survive a fork. Never Flask's development serv
 from __future__ import annotations
 
 import functools
-import logging
 import multiprocessing
 import multiprocessing.util
 import os
@@ -37,7 +38,7 @@ from ..errors import ErrorKind, KGError
 from ..formats import BY_KEY, by_path
 from ..store.base import Store
 from ..store.executor import die_with_parent
-from . import auth, proxy
+from . import auth, bodytimeout, proxy
 from . import logging as access_logging
 from .app import create_app
 
@@ -79,22 +80,12 @@ def banner(settings: Settings, store: Store, loaded_from: Path | None, out: Text
           file=out, flush=True)
 
 
-class _NotThreadCountAdvice(logging.Filter):
-    """granian warns when request threads outnumber 2 x cores + 1. Ours spend a query waiting
-    for a query worker process (store.executor), not holding the GIL, so the advice does not
-    apply, and a warning at every start would teach operators to ignore warnings."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "Python threads, which seems quite high" not in record.getMessage()
-
-
 #: granian's own log lines go to stderr with a prefix; warnings and errors only
 LOG_CONFIG: dict[str, Any] = {
-    "filters": {"threads": {"()": f"{__name__}._NotThreadCountAdvice"}},
     "formatters": {"generic": {"()": "logging.Formatter",
                                "fmt": "granian: [%(levelname)s] %(message)s"}},
     "handlers": {"console": {"formatter": "generic", "class": "logging.StreamHandler",
-                             "stream": "ext://sys.stderr", "filters": ["threads"]}},
+                             "stream": "ext://sys.stderr"}},
     "loggers": {"_granian": {"handlers": ["console"], "level": "WARNING",
                              "propagate": False}},
 }
@@ -119,7 +110,7 @@ def check_workers(settings: Settings) -> None:
 
 def _worker_app(settings: Settings, dataset: Path, parent: int, failures: Any,
                 started: Any, _target: str) -> Any:
-    """Runs in each granian worker: open the store, load the data, return the WSGI app.
+    """Runs in each granian worker: open the store, load the data, return the ASGI app.
 
     A start-up error is handed to the main process (``failures``) so that ``serve`` ends with
     the same message and exit code as any other command, not a worker's traceback."""
@@ -143,10 +134,12 @@ def _worker_app(settings: Settings, dataset: Path, parent: int, failures: Any,
     # multiprocessing runs these finalizers when the worker process ends normally (SIGTERM
     # from the main process); atexit handlers do not run in a multiprocessing child
     multiprocessing.util.Finalize(None, store.close, exitpriority=10)
+    app.before_request(bodytimeout.refuse_timed_out)  # the bridge's 408
     access_logging.configure()
     banner(settings, store, dataset if loaded else None, sys.stdout)
     started.set()
-    return app
+    return bodytimeout.WSGIBridge(app, timeout=settings.body_timeout,
+                                  max_bytes=settings.max_body_bytes, threads=settings.threads)
 
 
 def _respawn_once_started(server: Any, started: Any) -> None:
@@ -201,12 +194,9 @@ def run(settings: Settings, *, dataset: Path | None = None) -> None:
         "alliance_kg.web.app:create_app",  # for granian's logs only: the loader builds the app
         address=settings.host,
         port=settings.port,
-        interface=Interfaces.WSGI,
+        # ASGI without lifespan: the request threads are bodytimeout.WSGIBridge's
+        interface=Interfaces.ASGINL,
         workers=settings.workers,
-        blocking_threads=settings.threads,
-        # pooled query workers die with the thread that forked them (PR_SET_PDEATHSIG), so
-        # request threads are kept as long as granian allows
-        blocking_threads_idle_timeout=600,
         http=HTTPModes.http1,
         websockets=False,
         http1_settings=HTTP1Settings(header_read_timeout=30_000),

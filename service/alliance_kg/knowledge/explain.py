@@ -158,6 +158,8 @@ class Axioms:
     def __init__(self, ontology: Graph) -> None:
         self.graph = ontology
         self.triples: set[Triple] = set(ontology)
+        #: the predicates of the axioms: a pattern with another one need not look at them
+        self.predicates: frozenset[Node] = frozenset(t[1] for t in self.triples)
 
         def index(pred: URIRef, by_object: bool) -> dict[Node, list[Node]]:
             out: dict[Node, list[Node]] = {}
@@ -235,6 +237,14 @@ class Facts:
         self.locate: Locator = locate or (lambda ts: {})
         self.describe: Describer = describe or (lambda gs: {g: Source(g, "graph") for g in gs})
         self._status: dict[Triple, str | None] = {}
+        self._has_equality: bool | None = None
+
+    @property
+    def has_equality(self) -> bool:
+        """Whether any ``owl:sameAs`` is stated or inferred (else the eq-* rules never apply)."""
+        if self._has_equality is None:
+            self._has_equality = next(self.match(None, OWL.sameAs, None), None) is not None
+        return self._has_equality
 
     def holds(self, t: Triple) -> bool:
         """In the closure as served: asserted, inferred, joined or an ontology axiom."""
@@ -262,7 +272,9 @@ class Facts:
     def match(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Triple]:
         """Statements of the closure (data and schema) matching a pattern, each once."""
         seen: set[Triple] = set()
-        graphs: list[TripleSource] = [*self._graphs, self.axioms.graph]
+        graphs: list[TripleSource] = list(self._graphs)
+        if p is None or p in self.axioms.predicates:
+            graphs.append(self.axioms.graph)
         for g in graphs:
             for t in g.triples((s, p, o)):
                 if t not in seen:
@@ -347,7 +359,8 @@ def derivations(facts: Facts, t: Triple) -> Iterator[Step]:
         for axioms, steps in ax.chains.get(p, ()):
             for path in _chain_paths(facts, s, steps, o):
                 yield Step("prp-spo2", axioms, path)
-    yield from _equality_derivations(facts, t)
+    if facts.has_equality:
+        yield from _equality_derivations(facts, t)
 
 
 def _schema_derivations(facts: Facts, t: Triple) -> Iterator[Step]:

@@ -70,7 +70,8 @@ def _term(v: dict[str, str]) -> Node:
 
 
 def _n3(t: Node) -> str:
-    return t.n3()
+    # an IRI read from the store is valid: rdflib's n3() would check it again, slowly
+    return f"<{t}>" if isinstance(t, URIRef) else t.n3()
 
 
 def locate(store: Store, triples: Sequence[Triple]) -> dict[Triple, list[str]]:

@@ -103,11 +103,12 @@ def run_writes(update_url: str, store_url: str, headers: dict[str, str], repeats
 
 
 def generated(n: int) -> bytes:
-    from alliance_kg.knowledge.generate import generate
+    """New generated entities: their IRIs are renamed apart from those the dataset holds."""
+    from alliance_kg.knowledge.generate import BASE, generate
 
     text = io.StringIO()
     generate(n, 7, text)
-    return text.getvalue().encode()
+    return text.getvalue().replace(BASE, BASE + "posted-").encode()
 
 
 def measure(size: int, repeats: int, post_size: int, work: Path) -> dict[str, dict[str, float]]:

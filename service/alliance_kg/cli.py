@@ -365,12 +365,15 @@ def _default_query_format(form: str | None, output: Path | None) -> str:
                    "endpoint) instead of dist/alliance-kg.merged.nq.")
 @click.option("--token-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File holding the write token for --service (default: ALLIANCE_KG_TOKEN).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=600.0, show_default=True,
+              help="Seconds to wait for --service to answer (it finishes the merge anyway).")
 @REASONER_OPTION
 @SHACL_OPTION
 @ROOT_OPTION
 def merge(sources: tuple[str, ...], graph: str | None, input_format: str | None,
           report_format: str, strict: bool, drop_graph: str | None, service_url: str | None,
-          token_file: Path | None, reasoner: str, shacl: str, root: Path | None) -> None:
+          token_file: Path | None, timeout: float, reasoner: str, shacl: str,
+          root: Path | None) -> None:
     """Merge external RDF SOURCES (files, '-' for standard input; .gz too) with the dataset.
 
     Each source goes into its own named graph (re-merging replaces it), with its provenance in
@@ -389,7 +392,7 @@ def merge(sources: tuple[str, ...], graph: str | None, input_format: str | None,
     settings = _settings(root)
     if service_url is not None:
         _merge_into_service(service_url, sources, graph, input_format, report_format, strict,
-                            drop_graph, token_file, settings)
+                            drop_graph, token_file, settings, timeout)
         return
     target = merged_path(settings.dataset_path)
     say = progress()
@@ -416,7 +419,7 @@ def merge(sources: tuple[str, ...], graph: str | None, input_format: str | None,
 def _merge_into_service(url: str, sources: tuple[str, ...], graph: str | None,
                         input_format: str | None, report_format: str, strict: bool,
                         drop_graph: str | None, token_file: Path | None,
-                        settings: Settings) -> None:
+                        settings: Settings, timeout: float) -> None:
     """``merge --service``: send the bytes, print the service's report; errors come back as
     the ``KGError`` the service raised, so exit codes are those of a local merge."""
     from .knowledge.load import read_bytes
@@ -434,7 +437,8 @@ def _merge_into_service(url: str, sources: tuple[str, ...], graph: str | None,
                 raise KGError(ErrorKind.BAD_INPUT, f"cannot read: {exc.strerror or exc}",
                               file=str(token_file)) from None
         if drop_graph is not None:
-            answer = send(url, data=None, graph=drop_graph, report=report_format, token=token)
+            answer = send(url, data=None, graph=drop_graph, report=report_format, token=token,
+                          timeout=timeout, progress=progress())
         else:
             name = sources[0]
             if name == "-" and (graph is None or input_format is None):
@@ -446,7 +450,8 @@ def _merge_into_service(url: str, sources: tuple[str, ...], graph: str | None,
                               "name; give --format", file=name)
             answer = send(url, data=read_bytes(name), graph=graph,
                           source="<stdin>" if name == "-" else name, fmt=fmt, strict=strict,
-                          report=report_format, token=token)
+                          report=report_format, token=token, timeout=timeout,
+                          progress=progress())
     except KGError as err:
         if err.detail and err.kind is ErrorKind.CONFLICT:
             click.echo(err.detail, err=True, nl=False)

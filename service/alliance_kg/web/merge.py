@@ -48,6 +48,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode, urljoin
 
@@ -58,6 +59,7 @@ from ..errors import ErrorKind, KGError
 from ..formats import Format, Kind, by_media_type, by_path
 from ..knowledge import merge as library
 from ..knowledge import rdfinput
+from ..namespaces import CATALOGUE
 from ..protocol import merging
 from . import auth, params, writes
 from .context import state
@@ -238,12 +240,16 @@ KIND_OF_STATUS: dict[int, ErrorKind] = {status: kind for kind, status in STATUS.
 
 def send(service: str, *, data: bytes | None, graph: str | None, source: str | None = None,
          fmt: Format | None = None, strict: bool = False, report: str = "json",
-         token: str | None = None, timeout: float = 600.0) -> Answer:
+         token: str | None = None, timeout: float = 600.0,
+         progress: Callable[[str], None] | None = None) -> Answer:
     """Merge ``data`` into (``data`` None: remove ``graph`` from) the service at ``service``.
 
     Raises the ``KGError`` the service answered with (kind, message, line, column, and the
-    report as ``detail`` for a strict refusal), or ``UNAVAILABLE`` when it cannot be reached.
+    report as ``detail`` for a strict refusal), or ``UNAVAILABLE`` when it cannot be reached
+    or does not answer within ``timeout`` seconds (the message says how to tell whether the
+    merge landed: the service finishes it whether or not anyone waits).
     """
+    say = progress or (lambda _msg: None)
     url = service.rstrip("/") + PATH
     # errors always as JSON (problem+json outranks text/plain), the report as asked
     accept = "application/json" if report == "json" else \
@@ -263,9 +269,21 @@ def send(service: str, *, data: bytes | None, graph: str | None, source: str | N
             headers["Content-Type"] = fmt.media_type
         if data.startswith(_GZIP_MAGIC):
             headers["Content-Encoding"] = "gzip"
+    if data is None:
+        say(f"asking {url} to remove <{graph}>")
+    else:
+        say(f"sending {len(data):,} bytes to {url}; the service parses, joins, reasons and "
+            f"validates, then answers (waiting up to {timeout:g} s)")
     try:
         r = requests.request("DELETE" if data is None else "POST", url, params=query, data=data,
-                             headers=headers, timeout=timeout)
+                             headers=headers, timeout=(min(timeout, 30.0), timeout))
+    except requests.ReadTimeout:
+        target = f"<{graph}>" if graph else "the source's graph"
+        raise KGError(ErrorKind.UNAVAILABLE, f"gave up waiting for {url} after {timeout:g} s. "
+                      "The service goes on with the merge and applies it whole or not at all: "
+                      f"to see whether it landed, look for {target} in the catalogue "
+                      f"(GRAPH <{CATALOGUE}> {{ ?source a void:Dataset }}), or merge again "
+                      "with a longer --timeout (merging a source again replaces it)") from None
     except requests.RequestException as exc:
         raise KGError(ErrorKind.UNAVAILABLE, f"cannot reach {url}: {exc}") from None
     if r.ok:

@@ -104,14 +104,13 @@ ROOT_OPTION = click.option(
 
 
 REASONER_OPTION = click.option(
-    "--reasoner", type=click.Choice(tuple(engines.REASONERS)), default=engines.DEFAULT_REASONER,
-    show_default=True,
-    help="OWL 2 RL reasoner: 'fast' (compiled rules, proven equal) or 'owlrl' (the reference).")
+    "--reasoner", type=click.Choice(tuple(engines.REASONERS)), default=None,
+    help="OWL 2 RL reasoner: 'fast' (compiled rules, proven equal; the default, or "
+         "ALLIANCE_KG_REASONER) or 'owlrl' (the reference).")
 SHACL_OPTION = click.option(
-    "--shacl", type=click.Choice(engines.SHACL_ENGINES), default=engines.DEFAULT_SHACL,
-    show_default=True,
-    help="SHACL engine: 'fast' (pyshacl-turbo finds, pySHACL reports: the same report) or "
-         "'pyshacl' (the reference).")
+    "--shacl", type=click.Choice(engines.SHACL_ENGINES), default=None,
+    help="SHACL engine: 'fast' (pyshacl-turbo finds, pySHACL reports: the same report; the "
+         "default, or ALLIANCE_KG_SHACL) or 'pyshacl' (the reference).")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -131,8 +130,8 @@ def main() -> None:
               help="Skip the SHACL check of asserted + inferred data (reasoning still runs).")
 @REASONER_OPTION
 @SHACL_OPTION
-def build(root: Path | None, output: Path | None, no_validate: bool, reasoner: str,
-          shacl: str) -> None:
+def build(root: Path | None, output: Path | None, no_validate: bool, reasoner: str | None,
+          shacl: str | None) -> None:
     """Load ontology + data + shapes, reason (OWL 2 RL), validate, write the dataset.
 
     Exit 0 when written; 1 when the data contradicts the ontology or violates the shapes
@@ -145,7 +144,7 @@ def build(root: Path | None, output: Path | None, no_validate: bool, reasoner: s
     say = progress()
     try:
         ds = build_dataset(settings.root, validate_shapes=not no_validate, progress=say,
-                           reasoner=reasoner, shacl=shacl)
+                           reasoner=reasoner or settings.reasoner, shacl=shacl or settings.shacl)
         if say:
             say(f"writing {_display(path)} and {_display(doc)}")
         write_dataset(ds, path)
@@ -186,7 +185,8 @@ def build(root: Path | None, output: Path | None, no_validate: bool, reasoner: s
 @ROOT_OPTION
 def validate(files: tuple[str, ...], shapes: tuple[Path, ...], ontology: tuple[Path, ...],
              inference: str, report_format: str, input_format: str | None,
-             output: Path | None, reasoner: str, shacl: str, root: Path | None) -> None:
+             output: Path | None, reasoner: str | None, shacl: str | None,
+             root: Path | None) -> None:
     """SHACL-validate FILES (or, without FILES, this project's data) against the shapes.
 
     FILES may be Turtle, TriG, N-Triples, N-Quads, RDF/XML, JSON-LD (by extension, .gz too);
@@ -210,7 +210,8 @@ def validate(files: tuple[str, ...], shapes: tuple[Path, ...], ontology: tuple[P
         report = validate_files(data_paths, shapes_paths, ontology_paths=ontology_paths,
                                 inference=inference,
                                 fmt=BY_KEY[input_format] if input_format else None,
-                                progress=progress(), reasoner=reasoner, shacl=shacl)
+                                progress=progress(), reasoner=reasoner or settings.reasoner,
+                                shacl=shacl or settings.shacl)
     except KGError as err:
         fail(err)
     _write(report.render(report_format).encode("utf-8"), output)
@@ -372,7 +373,7 @@ def _default_query_format(form: str | None, output: Path | None) -> str:
 @ROOT_OPTION
 def merge(sources: tuple[str, ...], graph: str | None, input_format: str | None,
           report_format: str, strict: bool, drop_graph: str | None, service_url: str | None,
-          token_file: Path | None, timeout: float, reasoner: str, shacl: str,
+          token_file: Path | None, timeout: float, reasoner: str | None, shacl: str | None,
           root: Path | None) -> None:
     """Merge external RDF SOURCES (files, '-' for standard input; .gz too) with the dataset.
 
@@ -397,7 +398,8 @@ def merge(sources: tuple[str, ...], graph: str | None, input_format: str | None,
     target = merged_path(settings.dataset_path)
     say = progress()
     try:
-        with engines.use(reasoner, shacl):  # the build, the merge's reasoning and validation
+        # the build (if needed), the merge's reasoning and its validation
+        with engines.use(reasoner or settings.reasoner, shacl or settings.shacl):
             path = ensure_built(settings, progress=say, reasoner=reasoner, shacl=shacl)
             if drop_graph is not None:
                 report = drop(load_files([path]), target, drop_graph, progress=say)

@@ -51,6 +51,11 @@ class Settings:
     #: TOML file of scoped write tokens (name, token or token_sha256, graphs), see web/auth.py
     tokens_file: str | None = None
     validate_on_update: bool = True
+    #: engines of the build (``alliance-kg build|validate|merge``, and the build ``serve`` runs
+    #: when the dataset is missing or stale): "fast" (default) or the references, "owlrl" for
+    #: reasoning and "pyshacl" for SHACL (knowledge/engines.py; same results, proven in tests)
+    reasoner: str = "fast"
+    shacl: str = "fast"
     query_timeout: float = 30.0  #: seconds
     max_results: int = 100_000  #: rows (SELECT) or triples (CONSTRUCT/DESCRIBE)
     #: MiB a query process may allocate beyond the server's own mapping (0: no cap)

@@ -243,7 +243,7 @@ def closure(asserted: Graph, ontology: Graph) -> Graph:
 
 
 def inferred(asserted: Graph, ontology: Graph, *,
-             dropped: Counter[str] | None = None) -> Graph:
+             dropped: Counter[str] | None = None, into: Graph | None = None) -> Graph:
     """The inferred graph of ``infer(asserted, ontology, semantics="owlrl-fast")`` (which
     returns this), i.e. owlrl's, without the generic post-processing of other closures.
 
@@ -252,7 +252,8 @@ def inferred(asserted: Graph, ontology: Graph, *,
     each. On the compiled path this module already knows which triples are new, and only
     triples with a literal or blank node, a vocabulary term, or a hierarchy/domain/range
     predicate can be noise, so the filter runs on those alone. At 10^6 asserted triples that
-    generic pass took longer than the closure itself (docs/BENCHMARKS.md).
+    generic pass took longer than the closure itself (docs/BENCHMARKS.md). ``into``: an
+    empty graph to add the result to (the build's graph in its dataset), returned.
     """
     from .load import quiet_literals
     from .reason import LINK_PREDICATES, VOCABULARIES, noise_reason
@@ -260,8 +261,11 @@ def inferred(asserted: Graph, ontology: Graph, *,
     with quiet_literals():
         work = closure(asserted, ontology)
     check_consistency(work)
-    out = Graph(bind_namespaces="none")
-    bind_prefixes(out)
+    if into is None:
+        out = Graph(bind_namespaces="none")
+        bind_prefixes(out)
+    else:
+        out = into
     suspicious = LINK_PREDICATES | {RDFS.domain, RDFS.range}
     rdf_type = URIRef(str(RDF.type))  # a plain URIRef: RDF.type is a slow attribute lookup
     store = work.store

@@ -104,6 +104,7 @@ def infer(
     *,
     semantics: str | None = None,
     dropped: Counter[str] | None = None,
+    into: Graph | None = None,
 ) -> Graph:
     """The useful triples the ontology entails from the asserted data (never the inputs).
 
@@ -112,7 +113,9 @@ def infer(
     the reasoner chosen with :func:`.engines.use` (build, validate and merge choose the fast
     one). ``dropped``, if given, is
     updated with how many closure triples each :data:`NOISE` rule removed (for reports/tests).
-    The result is a set, so equal inputs give equal graphs. Raises ``KGError(INCONSISTENT)``.
+    The result is a set, so equal inputs give equal graphs. ``into``: an empty graph to add the
+    result to, and return (the build's graph in its dataset: no copy of a large result).
+    Raises ``KGError(INCONSISTENT)``.
     """
     if semantics is None:
         from . import engines
@@ -128,7 +131,7 @@ def infer(
         # the closure (docs/BENCHMARKS.md). Same graph, proven in tests/knowledge.
         from . import fastreason
 
-        return fastreason.inferred(asserted, ontology, dropped=dropped)
+        return fastreason.inferred(asserted, ontology, dropped=dropped, into=into)
     work = Graph(bind_namespaces="none")
     for t in asserted:
         work.add(t)
@@ -140,8 +143,11 @@ def infer(
     _raise_if_inconsistent(work)
 
     data_bnodes: set[Node] = {n for t in asserted for n in (t[0], t[2]) if isinstance(n, BNode)}
-    inferred = Graph(bind_namespaces="none")
-    bind_prefixes(inferred)
+    if into is None:
+        inferred = Graph(bind_namespaces="none")
+        bind_prefixes(inferred)
+    else:
+        inferred = into
     for t in work:
         if t in asserted or t in ontology:
             continue

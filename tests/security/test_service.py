@@ -178,3 +178,47 @@ def test_deeply_nested_updates_do_not_kill_the_server(server: Server) -> None:
                           headers={"Authorization": f"Bearer {TOKEN}"})
         assert r.status_code in (204, 400), (depth, r.status_code, r.text[:200])
     assert requests.post(server.sparql, data={"query": PROBE}, timeout=30).status_code == 200
+
+
+@pytest.fixture(scope="module", params=["remote", "no timeout"])
+def unbudgeted(request: pytest.FixtureRequest,
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The two ways a query used to be read in the request thread, without a budget: a remote
+    store (the SERVICE check) and the embedded store with the query timeout off."""
+    tmp = tmp_path_factory.mktemp("unbudgeted")
+    overrides = {"store": "remote"} if request.param == "remote" else {"query_timeout": 0.0}
+    srv = start_server(tmp, "unbudgeted", dataset=str(FIXTURE), **overrides)
+    yield srv
+    stop_server(srv)
+
+
+def test_a_query_slow_to_read_does_not_stall_others(unbudgeted: Server) -> None:
+    """rdflib takes about a minute to read '1+1+…' at the length limit, holding its parser's
+    lock: the reading happens in a killable worker with a budget, and a probe still answers.
+    (Without a timeout the engine may then spend as long as it likes on the query: the
+    operator's choice, so only two attackers, leaving request threads free.)"""
+    remote = unbudgeted.backing is not None
+    body = "ASK { FILTER(" + "1+" * 40_000 + "1) }"
+    results: list[int] = []
+
+    def attack() -> None:
+        try:
+            r = requests.post(unbudgeted.sparql, data=body, timeout=60,
+                              headers={"Content-Type": "application/sparql-query"})
+            results.append(r.status_code)
+        except requests.RequestException:
+            results.append(0)
+
+    threads = [threading.Thread(target=attack, daemon=True) for _ in range(4 if remote else 2)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    start = time.monotonic()
+    r = requests.post(unbudgeted.sparql, data={"query": PROBE}, timeout=60)
+    probe_seconds = time.monotonic() - start
+    assert r.status_code == 200, r.text
+    assert probe_seconds < 5.0, probe_seconds
+    if remote:  # what the SERVICE check cannot read in time is refused, with the reason
+        for t in threads:
+            t.join(60)
+        assert results == [400] * 4

@@ -31,7 +31,7 @@ def test_has_dataset_clause(query: str, expected: bool) -> None:
 def test_service_endpoints_and_determinism() -> None:
     q = ("PREFIX wd: <https://query.wikidata.org/> SELECT * { SERVICE SILENT wd:sparql { } "
          "SERVICE <http://x/sparql> { } SERVICE ?ep { } }")
-    assert set(analysis.service_endpoints(q)) == {"https://query.wikidata.org/sparql",
+    assert set(analysis.read_services(q, 5.0)[1]) == {"https://query.wikidata.org/sparql",
                                                   "http://x/sparql", None}
     assert not analysis.analyse("SELECT (RAND() AS ?r) {}").deterministic
 

@@ -18,6 +18,7 @@ import signal
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 
@@ -26,6 +27,7 @@ from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef
 
+from ..errors import ErrorKind, KGError
 from ..knowledge.query import parse_query
 from .prepared import parser_lock
 
@@ -80,24 +82,55 @@ def _raise_over_budget(signum: int, frame: FrameType | None) -> None:
     raise _OverBudget
 
 
-def analyse(text: str, budget: float | None = None) -> QueryFacts:
-    """The facts of ``text``; :data:`UNREAD` when rdflib cannot read it (within ``budget``
-    seconds, enforced by SIGALRM, so only in a process's main thread)."""
+@contextmanager
+def _budget(budget: float | None) -> Iterator[None]:
+    """Raise :class:`_OverBudget` after ``budget`` seconds (SIGALRM: only in a process's main
+    thread; elsewhere unbounded)."""
     timed = budget is not None and threading.current_thread() is threading.main_thread()
     previous = None
     if timed:
         previous = signal.signal(signal.SIGALRM, _raise_over_budget)
         signal.setitimer(signal.ITIMER_REAL, budget or 0.0)
     try:
-        return _facts(text)
-    except (_OverBudget, RecursionError, MemoryError):
-        return UNREAD
-    except Exception:  # a syntax error here is the engine's to report, with its position
-        return UNREAD
+        yield
     finally:
         if timed:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+
+
+def analyse(text: str, budget: float | None = None) -> QueryFacts:
+    """The facts of ``text``; :data:`UNREAD` when rdflib cannot read it (within ``budget``
+    seconds, enforced by SIGALRM, so only in a process's main thread)."""
+    try:
+        with _budget(budget):
+            return _facts(text)
+    except (_OverBudget, RecursionError, MemoryError):
+        return UNREAD
+    except Exception:  # a syntax error here is the engine's to report, with its position
+        return UNREAD
+
+
+def read_services(text: str, budget: float) -> tuple[QueryFacts, list[str | None]]:
+    """The facts of ``text`` and its SERVICE endpoints, for a store whose engine runs elsewhere
+    and makes its own calls (the remote store): a query that cannot be read, or not within
+    ``budget`` seconds, cannot be checked, so it is ``KGError(BAD_INPUT)`` (with the position
+    of a syntax error). Runs in a worker (see ``executor.read_query``)."""
+    try:
+        with _budget(budget):
+            facts = analyse(text)
+            with parser_lock():  # BAD_INPUT with the position when rdflib cannot read it
+                query = parse_query(text)
+    except (_OverBudget, RecursionError, MemoryError):
+        raise KGError(ErrorKind.BAD_INPUT, f"the query could not be read within {budget:g} s "
+                      "(its SERVICE clauses must be checked before it is sent): simplify it, "
+                      "e.g. nest expressions less deeply") from None
+    out: list[str | None] = []
+    for node in nodes(query.algebra):
+        if node.name == "ServiceGraphPattern":
+            term = dict.get(node, "term")
+            out.append(str(term) if isinstance(term, URIRef) else None)
+    return facts, out
 
 
 class FactsCache:
@@ -124,16 +157,3 @@ class FactsCache:
             self._entries.move_to_end(text)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
-
-
-def service_endpoints(text: str) -> list[str | None]:
-    """The endpoint IRI of every SERVICE clause (None for a variable), for a store whose engine
-    runs elsewhere (the remote store): read by the parser that store's requests go through."""
-    with parser_lock():
-        query = parse_query(text)  # BAD_INPUT with the position when rdflib cannot read it
-    out: list[str | None] = []
-    for node in nodes(query.algebra):
-        if node.name == "ServiceGraphPattern":
-            term = dict.get(node, "term")
-            out.append(str(term) if isinstance(term, URIRef) else None)
-    return out

@@ -36,7 +36,7 @@ from typing import Any, NamedTuple, get_args
 from ..errors import ErrorKind, KGError
 from ..formats import BY_KEY, Format
 from . import sandbox
-from .analysis import BUDGET_SECONDS, UNREAD, QueryFacts, analyse
+from .analysis import BUDGET_SECONDS, UNREAD, QueryFacts, analyse, read_services
 from .base import GraphName, QueryForm, Store
 
 #: seconds a killed or retired worker gets to go away before we stop waiting for it
@@ -114,6 +114,11 @@ def _evaluate(store: Store, sparql: str, choose_format: Callable[[QueryForm], Fo
 
 
 def _answer(store: Store, request: tuple[Any, ...]) -> tuple[Any, ...]:
+    if request[0] is None:  # read_query: the facts and SERVICE endpoints only
+        try:
+            return ("read", *read_services(request[1], BUDGET_SECONDS))
+        except KGError as exc:
+            return ("error", exc.kind.value, exc.message, exc.line, exc.column, exc.file)
     sparql, choices, dataset, facts, *rest = request
     facts = facts or analyse(sparql, BUDGET_SECONDS)
     if facts.calls_service:  # the federation path's engine reads and runs it (or refuses)
@@ -339,6 +344,27 @@ def execute_query(store: Store, sparql: str, *, choose_format: Callable[[QueryFo
     raise KGError(ErrorKind(kind), text, line=line, column=column, file=file)
 
 
+def read_query(store: Store, sparql: str) -> tuple[QueryFacts, list[str | None]]:
+    """:func:`~.analysis.read_services` in a pooled worker: rdflib takes up to a minute on some
+    hostile queries, holding its parser's lock, so the request thread never parses (a query
+    that would take longer than the budget costs the budget and one worker). Raises
+    ``KGError(BAD_INPUT)`` for a query that cannot be read, or not in time."""
+    if not sandbox.supported():  # no killable workers here: bounded only by SIGALRM's absence
+        return read_services(sparql, BUDGET_SECONDS)
+    try:
+        message = _in_worker(_pool(store), store, (None, sparql), BUDGET_SECONDS + 2.0)
+    except KGError as exc:
+        if exc.kind is not ErrorKind.TIMEOUT:
+            raise
+        raise KGError(ErrorKind.BAD_INPUT, f"the query could not be read within "
+                      f"{BUDGET_SECONDS:g} s: simplify it, e.g. nest expressions less "
+                      "deeply") from None
+    if message[0] == "read":
+        return message[1], message[2]
+    _, kind, text, line, column, file = message
+    raise KGError(ErrorKind(kind), text, line=line, column=column, file=file)
+
+
 def _service_error(exc: BaseException, facts: QueryFacts) -> bool:
     """An engine error that reports a SERVICE it could not call: an unbound endpoint variable,
     a port the engine refuses by itself, or a socket the sandbox refused."""
@@ -371,7 +397,15 @@ def _in_thread(store: Store, sparql: str, choose_format: Callable[[QueryForm], F
                limit: int | None) -> Answer:
     """A remote store's query in the calling thread (the server it calls is the engine); an
     embedded engine's on a sandboxed thread, where a connection attempt fails."""
-    known = facts or analyse(sparql)
+    if facts is not None:
+        known = facts
+    elif sandbox.supported():
+        try:
+            known = read_query(store, sparql)[0]
+        except KGError:  # the engine reports the syntax error, with its position
+            known = UNREAD
+    else:
+        known = analyse(sparql)
     if known.calls_service and not store.killable_in_thread:
         raise NetworkAttempt(known)
     if store.killable_in_thread or not sandbox.supported():

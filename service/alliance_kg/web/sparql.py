@@ -22,9 +22,9 @@ from flask import Blueprint, Response, request
 from ..errors import ErrorKind, KGError
 from ..formats import Format
 from ..namespaces import ASSERTED, INFERRED
-from ..store.analysis import FactsCache, QueryFacts, service_endpoints
+from ..store.analysis import FactsCache, QueryFacts
 from ..store.base import GraphName, QueryForm, Store
-from ..store.executor import Dataset, NetworkAttempt, execute_query
+from ..store.executor import Dataset, NetworkAttempt, execute_query, read_query
 from . import auth, conditional, negotiation, netguard, params, writes, writescope
 from .context import state
 from .errors import InsufficientScope, LimitExceeded
@@ -119,14 +119,17 @@ def protocol_dataset(p: params.Params) -> Dataset:
     return Dataset(defaults, None)
 
 
-def check_remote_services(store: Store, query: str, facts: QueryFacts | None) -> None:
+def check_remote_services(store: Store, query: str, facts: QueryFacts | None
+                          ) -> QueryFacts | None:
     """A remote store's engine makes its own SERVICE calls: refuse endpoints off the allowlist
-    by the parse that store's requests go through (the embedded engines cannot connect)."""
+    by the parse that store's requests go through (the embedded engines cannot connect). The
+    parse runs in a killable worker (``read_query``); its facts are returned, to be reused."""
     if not store.killable_in_thread or (facts is not None and not facts.calls_service):
-        return
-    endpoints = service_endpoints(query)
+        return facts
+    facts, endpoints = read_query(store, query)
     if endpoints:
         netguard.check_all(endpoints, state().settings, what="SERVICE")
+    return facts
 
 
 def run_query(p: params.Params, query: str) -> Response:
@@ -140,7 +143,7 @@ def run_query(p: params.Params, query: str) -> Response:
                                f"{settings.max_query_length}")
     dataset = protocol_dataset(p)
     facts = FACTS.get(query)
-    check_remote_services(st.store, query, facts)
+    facts = check_remote_services(st.store, query, facts)
     format_params = p.getlist("format") or p.getlist("output")
     accept = request.headers.get("Accept", "")
     # web/resultcache.py: the generation is read before the query runs, so an answer racing a

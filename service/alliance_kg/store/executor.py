@@ -125,7 +125,8 @@ def _answer(store: Store, request: tuple[Any, ...]) -> tuple[Any, ...]:
         return ("network", facts)
     sandbox.network_attempted()
     try:
-        fmt, body = _evaluate(store, sparql, _chosen(choices), Dataset(*dataset), facts, *rest)
+        fmt, body = _on_query_stack(_evaluate, store, sparql, _chosen(choices),
+                                    Dataset(*dataset), facts, *rest)
         if sandbox.network_attempted():
             return ("network", facts)
         return ("ok", fmt.key, body, facts)
@@ -144,6 +145,37 @@ def _answer(store: Store, request: tuple[Any, ...]) -> tuple[Any, ...]:
                     None)
         return ("error", ErrorKind.INTERNAL.value, f"{type(exc).__name__}: {exc}",
                 None, None, None)
+
+
+#: stack of the thread a worker evaluates on: it decides how deeply a query may nest before the
+#: engine's parser overflows it (a segfault, answered 400 by :func:`_death`), whichever thread
+#: forked the worker (a request thread, or the main thread at start-up: 8 MiB there)
+QUERY_STACK_BYTES = 2 * 1024 * 1024
+
+
+def _on_query_stack(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` on a fresh thread with :data:`QUERY_STACK_BYTES` of stack; what it raises
+    is raised here. (The analysis before it stays on the worker's main thread, where its
+    SIGALRM budget works.)"""
+    out: list[Any] = []
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            out.append(fn(*args))
+        except BaseException as exc:  # handed to the caller's handlers
+            failed.append(exc)
+
+    previous = threading.stack_size(QUERY_STACK_BYTES)
+    try:
+        thread = threading.Thread(target=run, name="query")
+        thread.start()
+    finally:
+        threading.stack_size(previous)
+    thread.join()
+    if failed:
+        raise failed[0]
+    return out[0]
 
 
 #: seconds an idle worker waits for a request before it checks that its server still lives

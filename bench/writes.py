@@ -123,7 +123,9 @@ def measure(size: int, repeats: int, post_size: int, work: Path) -> dict[str, di
     ours = endpoints.Server("alliance-kg", [str(endpoints.BIN / "alliance-kg"), "serve",
                                             "--allow-update", "--port", str(port)],
                             f"http://127.0.0.1:{port}/sparql",
-                            env={"ALLIANCE_KG_DIST_DIR": str(dist), "ALLIANCE_KG_TOKEN": TOKEN})
+                            env={"ALLIANCE_KG_DIST_DIR": str(dist), "ALLIANCE_KG_TOKEN": TOKEN,
+                                 # bulk writes are measured: no 10 MiB body limit
+                                 "ALLIANCE_KG_MAX_BODY_BYTES": str(1 << 30)})
     ours.start(work / f"ours-{size}.log")
     try:
         results["alliance-kg"] = run_writes(

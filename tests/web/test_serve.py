@@ -88,3 +88,19 @@ def test_a_worker_start_up_error_ends_serve_with_its_message(tmp_path: Path) -> 
     assert done.returncode == 3, done.stdout + done.stderr
     assert "cannot open the oxigraph store not-a-directory" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_serve_warns_where_the_network_sandbox_is_missing(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from alliance_kg.config import Settings
+    from alliance_kg.errors import ErrorKind, KGError
+    from alliance_kg.web import serve
+
+    def stop(host: str, port: int) -> None:  # stop before anything is served
+        raise KGError(ErrorKind.UNAVAILABLE, "stopped by the test")
+
+    monkeypatch.setattr(serve.sandbox, "supported", lambda: False)
+    monkeypatch.setattr(serve, "check_port_free", stop)
+    with pytest.raises(KGError, match="stopped by the test"):
+        serve.run(Settings(), dataset=FIXTURE)
+    assert "without the network sandbox" in capsys.readouterr().err

@@ -36,6 +36,7 @@ from granian.server import Server
 from ..config import Settings
 from ..errors import ErrorKind, KGError
 from ..formats import BY_KEY, by_path
+from ..store import sandbox
 from ..store.base import Store
 from ..store.executor import die_with_parent
 from . import auth, bodytimeout, proxy
@@ -186,6 +187,10 @@ def run(settings: Settings, *, dataset: Path | None = None) -> None:
         from ..knowledge.build import ensure_built
 
         dataset = ensure_built(settings)
+    if not sandbox.supported():
+        print("alliance-kg: warning: queries run without the network sandbox on this platform "
+              "(it needs Linux on x86_64 or aarch64): the engine's own connections are not "
+              "refused (docs/OPERATIONS.md, threat model)", file=sys.stderr)
     check_port_free(settings.host, settings.port)
     context = multiprocessing.get_context()
     failures = context.SimpleQueue()

@@ -94,12 +94,13 @@ def test_serve_warns_where_the_network_sandbox_is_missing(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     from alliance_kg.config import Settings
     from alliance_kg.errors import ErrorKind, KGError
+    from alliance_kg.store import sandbox
     from alliance_kg.web import serve
 
     def stop(host: str, port: int) -> None:  # stop before anything is served
         raise KGError(ErrorKind.UNAVAILABLE, "stopped by the test")
 
-    monkeypatch.setattr(serve.sandbox, "supported", lambda: False)
+    monkeypatch.setattr(sandbox, "supported", lambda: False)
     monkeypatch.setattr(serve, "check_port_free", stop)
     with pytest.raises(KGError, match="stopped by the test"):
         serve.run(Settings(), dataset=FIXTURE)

@@ -277,3 +277,18 @@ def test_terms_are_read_as_people_write_them() -> None:
         with pytest.raises(KGError) as err:
             parse_term(bad, position=where)
         assert err.value.kind is ErrorKind.BAD_INPUT
+
+
+def test_a_long_chain_is_proved_link_by_link_or_cut_not_crashed(ontology: rdflib.Graph) -> None:
+    x = rdflib.Namespace("https://example.org/")
+    data = rdflib.Graph()
+    for i in range(120):
+        data.add((x[f"c{i}"], AKG.partOf, x[f"c{i + 1}"]))
+    facts = _facts_of(data, ontology, "owlrl-fast")
+    near = explain(facts, (x.c80, AKG.partOf, x.c120), Limits(derivations=1, depth=50))
+    assert near.status == "inferred" and verify(near, facts) == []
+    assert len(near.nodes) <= 2 * 40 + 1  # link by link, not every pair of the chain
+    # a chain longer than the depth limit: the linear proof is cut (and says so), never a
+    # RecursionError; the search then splits the chain in bigger pieces, which fit
+    far = explain(facts, (x.c0, AKG.partOf, x.c120), Limits(derivations=1, depth=50))
+    assert far.truncated and far.status == "inferred" and verify(far, facts) == []

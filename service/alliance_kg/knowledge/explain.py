@@ -115,6 +115,9 @@ class Limits:
     derivations: int = 8  #: derivations shown per statement
     scan: int = 200  #: candidate derivations looked at per statement
     explore: int = 5000  #: statements expanded (their derivations looked at)
+    #: statements on one path of the search (each a Python frame: a transitive chain longer
+    #: than this is cut, well before the interpreter's recursion limit)
+    depth: int = 400
     premise_derivations: int = 1  #: derivations shown per premise (the earliest first)
 
 
@@ -495,7 +498,8 @@ class Proof:
                 "truncated": self.truncated,
                 "limits": {"derivations": self.limits.derivations,
                            "premise_derivations": self.limits.premise_derivations,
-                           "scan": self.limits.scan, "explore": self.limits.explore},
+                           "scan": self.limits.scan, "explore": self.limits.explore,
+                           "depth": self.limits.depth},
                 "rules": OWL2RL_TABLES}
 
     def to_json_text(self) -> str:
@@ -671,7 +675,7 @@ class _Search:
             return 0
         if status is None or t in self.path:
             return None
-        if self.expanded >= self.limits.explore:
+        if self.expanded >= self.limits.explore or len(self.path) >= self.limits.depth:
             self.truncated = True
             return None
         self.expanded += 1

@@ -192,3 +192,14 @@ def test_proofs_follow_a_merge() -> None:
     assert proof["status"] == "merged"
     (source,) = proof["nodes"][0]["sources"]
     assert source["kind"] == "source" and source["catalogue"]
+
+
+def test_the_html_page_links_to_the_other_formats(client: FlaskClient) -> None:
+    page = client.get("/explain", query_string={**WHY_MEMBER, "format": "html"})
+    html = page.get_data(as_text=True)
+    link = html.split('">JSON</a>')[0].rsplit('href="', 1)[1].replace("&amp;", "&")
+    assert client.get(link).get_json()["status"] == "inferred"
+    deps = client.get("/explain/dependents", query_string={
+        "sentence": "akr:article-maslow-2024-s11", "format": "html"}).get_data(as_text=True)
+    link = deps.split('">JSON</a>')[0].rsplit('href="', 1)[1].replace("&amp;", "&")
+    assert client.get(link).get_json()["inferred"]

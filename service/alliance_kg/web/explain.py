@@ -18,6 +18,7 @@ Answers carry an ETag of the store generation: a write moves it, so a proof is n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, render_template, request
 from rdflib import Literal, URIRef
@@ -142,6 +143,7 @@ def dependents_view() -> Response:
     base = st.settings.public_base
     html = render_template(
         "ld/dependents.html", graph=_term(URIRef(graph), base),
+        json_href="/explain/dependents?" + urlencode({"sentence": graph, "format": "json"}),
         asserted=[_row(t, base) for t in d.asserted],
         inferred=[_row(t, base) for t in d.inferred],
         kept=[_row(t, base) for t in d.kept],

@@ -21,10 +21,10 @@ from rdflib.namespace import RDFS
 
 from alliance_kg.errors import ErrorKind, KGError
 from alliance_kg.formats import BY_KEY
+from alliance_kg.knowledge import fastshacl
 from alliance_kg.knowledge.build import build_dataset, serialize_trig
 from alliance_kg.knowledge.merge import MergeReport, Ours, Outcome, Source, combine, read_source
 from alliance_kg.namespaces import AKG, AKR
-from alliance_kg.knowledge import fastshacl
 from alliance_kg.protocol import derivation as derivation_module
 from alliance_kg.protocol import merging
 from alliance_kg.protocol.delta import Delta

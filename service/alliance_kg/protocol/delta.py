@@ -53,6 +53,9 @@ class Delta:
         #: the reasoning
         self.cleared: set[str] = set()
         self._empty = set(empty_graphs)
+        #: the parsed pyoxigraph triple of a triple added from parsed quads, so that a bulk
+        #: load is not converted back term by term when it is written
+        self._parsed: dict[Triple, ox.Triple] = {}
         self._views: dict[str, rdflib.Graph] = {}
         self._names: set[str] | None = None
 
@@ -147,9 +150,18 @@ class Delta:
         """Add parsed triples to ``graph`` (creating it), whatever graph they were parsed in."""
         if graph is not None and not self.exists(graph):
             self.create(graph)
+        g = canonical(graph)
+        # a graph the store does not hold (or that this write cleared) has none of them: no
+        # lookup per triple (a bulk POST into a new graph)
+        fresh = g in self.cleared or g not in self.store_names()
+        added, removed, parsed = self.added[g], self.removed[g], self._parsed
         for q in quads:
-            self.add(graph, (to_rdflib(q.subject), to_rdflib(q.predicate),
-                             to_rdflib(q.object)))
+            t = (to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object))
+            parsed[t] = q.triple
+            if fresh and t not in removed:
+                added.add(t)
+            else:
+                self.add(graph, t)
 
     # -- what changed ---------------------------------------------------------------------
 
@@ -161,7 +173,12 @@ class Delta:
     def quads(self) -> tuple[list[ox.Quad], list[ox.Quad]]:
         """(removed, added) as pyoxigraph quads, for ``Store.apply_delta`` (with
         :attr:`cleared`, whose old triples are not listed)."""
+        parsed = self._parsed
+
         def quad(g: str, t: Triple) -> ox.Quad:
+            known = parsed.get(t)
+            if known is not None:
+                return ox.Quad(known.subject, known.predicate, known.object, ox.NamedNode(g))
             s, p, o = (to_oxigraph(x) for x in t)
             return ox.Quad(s, p, o, ox.NamedNode(g))  # type: ignore[arg-type]
         removed = [quad(g, t) for g, ts in self.removed.items() if g not in self.cleared

@@ -41,8 +41,13 @@ class LiveOurs(Ours):
     def __init__(self, delta: Delta, derivation: Derivation) -> None:
         # the store's own views: a merge never changes these two graphs (the delta's views
         # would add a layer to every lookup of the validation)
-        super().__init__(delta.store.graph_view(ASSERTED_IRI),
-                         delta.store.graph_view(INFERRED_IRI), derivation.ontology, Graph())
+        asserted = delta.store.graph_view(ASSERTED_IRI)
+        inferred = delta.store.graph_view(INFERRED_IRI)
+        if not delta.store.local_reads:
+            # every lookup would be a request to the server (thousands per merge, which made
+            # the backing server refuse some): read the two graphs once instead
+            asserted, inferred = copy_graph(asserted), copy_graph(inferred)
+        super().__init__(asserted, inferred, derivation.ontology, Graph())
         self._derivation = derivation
 
     def entail(self, sources: Graph) -> Graph:

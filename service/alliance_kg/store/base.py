@@ -52,6 +52,9 @@ class Store(ABC):
     #: True when the backend stops its own long queries (a remote server's timeout); False when
     #: a query can only be stopped by killing the process running it (see ``store.executor``)
     killable_in_thread: ClassVar[bool] = False
+    #: True when reading a triple pattern is a local lookup; False when each is a round trip to
+    #: a server (code that reads many patterns then copies what it needs once)
+    local_reads: ClassVar[bool] = True
 
     def __init__(self) -> None:
         #: moves on with every write: query workers forked at an older version are retired

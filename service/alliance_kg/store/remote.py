@@ -83,6 +83,7 @@ def _serialize_triples(triples: list[ox.Triple], fmt: Format, limit: int | None)
 class RemoteStore(Store):
     name: ClassVar[str] = "remote"
     killable_in_thread: ClassVar[bool] = True
+    local_reads: ClassVar[bool] = False
 
     def __init__(self, query_url: str, update_url: str | None = None,
                  gsp_url: str | None = None, *, timeout: float = 30.0,

@@ -45,6 +45,13 @@ class Settings:
     remote_query_url: str | None = None
     remote_update_url: str | None = None
     remote_gsp_url: str | None = None
+    #: the remote server's dialect: "sparql11" (as the standard says) or "virtuoso"
+    #: (store/dialects.py: what that engine does differently, and how the store copes)
+    remote_dialect: str = "sparql11"
+    #: HTTP credentials for the remote endpoints (Virtuoso's /sparql-auth wants "digest")
+    remote_user: str | None = None
+    remote_password: str | None = dataclasses.field(default=None, repr=False)
+    remote_auth: str = "basic"
     allow_update: bool = False
     #: bearer token required for writes (read from ALLIANCE_KG_TOKEN or ALLIANCE_KG_TOKEN_FILE)
     token: str | None = dataclasses.field(default=None, repr=False)

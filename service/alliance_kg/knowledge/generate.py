@@ -13,6 +13,7 @@ byte-identical output. Sizes land within a few triples of ``n`` (one unit more a
 
 from __future__ import annotations
 
+import calendar
 import itertools
 import random
 from typing import TextIO
@@ -23,6 +24,7 @@ from ..namespaces import AKG, AKR, AKV, ORG, SCHEMA
 
 BASE = str(AKR) + "gen/"
 _STATUSES = ("announced", "planned", "possible", "in-force", "completed", "ongoing")
+_PENDING = frozenset({"announced", "planned", "possible"})
 _LIKELIHOODS = ("almost-certain", "likely", "unlikely")
 _KINDS = ("bilateral", "trilateral", "minilateral")
 
@@ -121,7 +123,11 @@ def generate(n_triples: int, seed: int, out: TextIO) -> int:
         day = 1 + rng.randrange(28)
         month = 1 + rng.randrange(12)
         year = 2000 + rng.randrange(25)
-        w.t(meeting, AKG.date, _typed(f"{year}-{month:02d}-{day:02d}", XSD.date))
+        day_iso = _typed(f"{year}-{month:02d}-{day:02d}", XSD.date)
+        # the comparable form every dated thing has (docs/MODELLING.md, "Dates")
+        w.t(meeting, AKG.date, day_iso)
+        w.t(meeting, AKG.dateEnd, day_iso)
+        w.t(meeting, AKG.datePrecision, _iri(AKV.day))
         tenure = node("tenure", unit)
         w.t(tenure, typ, _iri(AKG.Tenure))
         w.t(tenure, label, _lit(f"Person {unit + 1} as commander"))
@@ -140,8 +146,15 @@ def generate(n_triples: int, seed: int, out: TextIO) -> int:
         w.t(change, typ, _iri(AKG.Establishment))
         w.t(change, label, _lit(f"Establishment of command {len(commands) - 1}"))
         w.t(change, AKG.outcome, commands[-1])
-        w.t(change, AKG.status, _iri(AKV[rng.choice(_STATUSES)]))
-        w.t(change, AKG.targetDate, _typed(f"{year + 1}-{month:02d}", XSD.gYearMonth))
+        status = rng.choice(_STATUSES)
+        w.t(change, AKG.status, _iri(AKV[status]))
+        if status in _PENDING:  # what a pending change creates is not in being yet either
+            w.t(commands[-1], AKG.status, _iri(AKV[status]))
+        w.t(change, AKG.targetDate, _typed(f"{year + 1}-{month:02d}-01", XSD.date))
+        w.t(change, AKG.targetDateEnd, _typed(
+            f"{year + 1}-{month:02d}-{calendar.monthrange(year + 1, month)[1]:02d}", XSD.date))
+        w.t(change, AKG.targetDatePrecision, _iri(AKV.month))
+        w.t(change, AKG.targetDateAsStated, _typed(f"{year + 1}-{month:02d}", XSD.gYearMonth))
         w.t(meeting, AKG.announced, change)
         transfer = node("transfer", unit)
         supplier, recipient = rng.sample(states, 2)

@@ -141,7 +141,10 @@ def read(st: AppState) -> Facts:
           UNION { ?change a akg:CommandTransfer ; akg:transferFrom ?from ; akg:transferTo ?to ;
                     akg:transferredForce ?force BIND("transfer" AS ?kind) }
           OPTIONAL { ?change akg:status ?status }
-          OPTIONAL { ?change akg:targetDate ?date }
+          # as precisely as the source gives it ("2025-03"), not the comparable first day
+          OPTIONAL { ?change akg:targetDate ?comparable
+                     OPTIONAL { ?change akg:targetDateAsStated ?stated } }
+          BIND(COALESCE(?stated, ?comparable) AS ?date)
         } ORDER BY ?change ?kind"""):
         iri = str(row["change"])
         if iri in changes and changes[iri].kind == "upgrade":

@@ -1,8 +1,9 @@
 """A timeline of what happened and what is due: every dated thing in the graph.
 
-Rows are everything with an ``akg:date`` (meetings, summits, strategies, launches) or an
-``akg:targetDate`` (a change due by then: "set to open by March 2025"), as precise as the data
-is (a day, a month or a year, with ``akg:dateQualifier`` such as "early"), in date order. Under
+Rows are everything with an ``akg:date`` (meetings, summits, strategies, launches, tenures) or
+an ``akg:targetDate`` (a change due by then: "set to open by March 2025"), shown as precisely as
+the source gives them (``akg:dateAsStated``: a day, a month or a year, with
+``akg:dateQualifier`` such as "early"), in date order. Under
 a dated event come the things it announced (``akg:announced``) and their parts
 (``akg:partOf``), each with its status. Target dates are drawn as hollow markers.
 """
@@ -56,8 +57,12 @@ def read(st: AppState) -> list[Item]:
     items: dict[tuple[str, bool], Item] = {}
     for row in select(st, """
         SELECT ?x ?date ?which ?qual ?status WHERE {
-          { ?x akg:date ?date BIND("date" AS ?which) }
-          UNION { ?x akg:targetDate ?date BIND("target" AS ?which) }
+          { ?x akg:date ?comparable BIND("date" AS ?which)
+            OPTIONAL { ?x akg:dateAsStated ?stated } }
+          UNION { ?x akg:targetDate ?comparable BIND("target" AS ?which)
+                  OPTIONAL { ?x akg:targetDateAsStated ?stated } }
+          # shown as precisely as the source gives it: "Apr 2024", not "1 Apr 2024"
+          BIND(COALESCE(?stated, ?comparable) AS ?date)
           OPTIONAL { ?x akg:dateQualifier ?qual }
           OPTIONAL { ?x akg:status ?status }
           FILTER(isIRI(?x))

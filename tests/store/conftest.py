@@ -17,6 +17,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from oxigraph_server import OxigraphServer, start_oxigraph  # noqa: E402
+from virtuoso_server import VirtuosoServer, start_virtuoso  # noqa: E402
 
 from alliance_kg.store.base import Store  # noqa: E402
 from alliance_kg.store.memory import MemoryStore  # noqa: E402
@@ -31,7 +32,15 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Oxigra
     server.stop()
 
 
-BACKENDS = ["memory", "oxigraph", "oxigraph-disk", "remote"]
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoServer]:
+    """A real Virtuoso 7 (``virtuoso_server.py``), once per session; tests clear it."""
+    server = start_virtuoso(tmp_path_factory.mktemp("virtuoso-server"))
+    yield server
+    server.stop()
+
+
+BACKENDS = ["memory", "oxigraph", "oxigraph-disk", "remote", "virtuoso"]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -44,6 +53,10 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         made = OxigraphStore()
     elif name == "oxigraph-disk":
         made = OxigraphStore(str(tmp_path / "db"))
+    elif name == "virtuoso":
+        virtuoso: VirtuosoServer = request.getfixturevalue("virtuoso_server")
+        virtuoso.clear()
+        made = virtuoso.store()
     else:
         server: OxigraphServer = request.getfixturevalue("oxigraph_server")
         server.clear()

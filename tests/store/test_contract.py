@@ -15,6 +15,7 @@ import rdflib
 from alliance_kg.errors import ErrorKind, KGError
 from alliance_kg.formats import BY_KEY, Kind, of_kind
 from alliance_kg.store.base import Store
+from alliance_kg.store.remote import RemoteStore
 
 TTL = BY_KEY["turtle"]
 TRIG = BY_KEY["trig"]
@@ -90,7 +91,12 @@ def test_dataset_selection(store: Store) -> None:
     assert named == [{"g": G1}]
 
 
-def test_update_and_atomic_failure(store: Store) -> None:
+def test_update_and_atomic_failure(store: Store, request: pytest.FixtureRequest) -> None:
+    if isinstance(store, RemoteStore) and not store.dialect.atomic_requests:
+        # docs/STORES.md, "Virtuoso": the service never sends such a request (its writes are
+        # operations that cannot fail on content), but a raw update through the store can
+        request.applymarker(pytest.mark.xfail(strict=True, reason="Virtuoso keeps the "
+                                              "operations before a failing one"))
     store.load(QUADS, TRIG)
     store.update("INSERT DATA { GRAPH <http://example.org/g3> { <http://x/s> <http://x/p> 1 } }")
     assert store.count("http://example.org/g3") == 1

@@ -19,6 +19,9 @@ no vendor API is assumed; the optional Graph Store endpoint is used only to uplo
   pattern (``store.prepared.reads_named_graphs``, remembered with the parsed query); the names
   are never cached, as others may write to the server. Listing them asks ``GRAPH ?g {}`` (one
   row per graph, SPARQL 1.1 §18.6) rather than scanning every quad of every named graph.
+* Servers that depart from the standard (Virtuoso) are met by a dialect (``store.dialects``,
+  ``ALLIANCE_KG_REMOTE_DIALECT``): where the store's default graph lives, how requests are
+  encoded, how answers are repaired, which graphs are the engine's own.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import requests
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.store import Store as RdflibStore
 from rdflib.term import Node, URIRef
+from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 
 from ..config import Settings
 from ..errors import ErrorKind, KGError
@@ -40,6 +44,7 @@ from ..formats import BY_KEY, Format, Kind
 from ..namespaces import PREFIXES
 from ..terms import to_oxigraph, to_rdflib
 from .base import GraphName, QueryForm, QueryResult, Store
+from .dialects import Dialect, dialect
 from .oxigraph import parse_quads, rdf_format, results_format
 from .prepared import PreparedQueries
 
@@ -51,6 +56,8 @@ _JSON, _NT = BY_KEY["json"], BY_KEY["ntriples"]
 #: the graph names, per graph (see ``RemoteStore.graph_names``), and by a scan of every quad
 _LIST_GRAPHS = "SELECT ?g WHERE { GRAPH ?g { } FILTER EXISTS { GRAPH ?g { ?s ?p ?o } } }"
 _SCAN_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+#: named in named-graph-uri to say "no named graph" to a server that reads silence as "all"
+_NO_GRAPH = "urn:x-alliance-kg:no-graph"
 
 
 class RemoteResult(QueryResult):
@@ -87,20 +94,26 @@ class RemoteStore(Store):
 
     def __init__(self, query_url: str, update_url: str | None = None,
                  gsp_url: str | None = None, *, timeout: float = 30.0,
-                 token: str | None = None) -> None:
+                 token: str | None = None, dialect: Dialect | None = None,
+                 user: str | None = None, password: str | None = None,
+                 auth_scheme: str | None = None) -> None:
         super().__init__()
         self.query_url, self.update_url, self.gsp_url = query_url, update_url, gsp_url
         self.timeout = timeout
+        self.dialect = dialect or Dialect()
         #: queries of this store run in the request threads (``killable_in_thread``); rdflib's
         #: parser is not thread-safe, so the cache parses under one process-wide lock
         self._prepared = PreparedQueries()
         #: None until a listing shows whether the server answers ``GRAPH ?g {}`` with its graphs
         #: (a property of the server, not of its data: RDF4J, Virtuoso, Oxigraph < 0.4.7 do not)
-        self._enumerates_graphs: bool | None = None
+        self._enumerates_graphs: bool | None = self.dialect.enumerates_graphs
         self.session = requests.Session()
         self.session.headers["User-Agent"] = "alliance-kg remote store"
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
+        if user is not None:
+            self.session.auth = _auth(auth_scheme or self.dialect.auth_scheme, user,
+                                      password or "")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RemoteStore:
@@ -108,7 +121,10 @@ class RemoteStore(Store):
             raise KGError(ErrorKind.BAD_INPUT, "the remote store needs a query endpoint: set "
                                                "ALLIANCE_KG_REMOTE_QUERY_URL (and _UPDATE_URL)")
         return cls(settings.remote_query_url, settings.remote_update_url,
-                   settings.remote_gsp_url, timeout=settings.query_timeout)
+                   settings.remote_gsp_url, timeout=settings.query_timeout,
+                   dialect=dialect(settings.remote_dialect), user=settings.remote_user,
+                   password=settings.remote_password,
+                   auth_scheme=settings.remote_auth if settings.remote_user else None)
 
     # -- HTTP ------------------------------------------------------------------------------
 
@@ -136,11 +152,22 @@ class RemoteStore(Store):
                                                f"({response.status_code}): {response.text[:500]}")
         return response
 
+    def _ask_server(self, text: bytes, params: list[tuple[str, str]], accept: Format,
+                    form: QueryForm | None) -> bytes:
+        """One query request (``text`` with our prologue), its answer as the standard says."""
+        if self.dialect.form_encoded:
+            response = self._post(self.query_url, data=[("query", text), *params],
+                                  headers={"Accept": accept.media_type})
+        else:
+            response = self._post(self.query_url, params=params, data=text, headers={
+                "Content-Type": "application/sparql-query; charset=utf-8",
+                "Accept": accept.media_type})
+        return self.dialect.answer(response, form)
+
     def _results(self, sparql: str) -> ox.QuerySolutions | ox.QueryBoolean:
-        """A query of our own on the store's own dataset."""
-        body = self._post(self.query_url, data=_text(sparql), headers={
-            "Content-Type": "application/sparql-query; charset=utf-8",
-            "Accept": _JSON.media_type}).content
+        """A query of our own on the server's whole dataset (every graph, in GRAPH patterns)."""
+        form: QueryForm = "ASK" if sparql.startswith("ASK") else "SELECT"
+        body = self._ask_server(_text(sparql), [], _JSON, form)
         return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
 
     def _select(self, sparql: str) -> ox.QuerySolutions:
@@ -157,8 +184,37 @@ class RemoteStore(Store):
         if not self.update_url:
             raise KGError(ErrorKind.FORBIDDEN, "the remote store has no update endpoint "
                                                "configured (ALLIANCE_KG_REMOTE_UPDATE_URL)")
-        self._post(self.update_url, data=_text(sparql, base_iri),
-                   headers={"Content-Type": "application/sparql-update; charset=utf-8"})
+        text = self.dialect.update_prologue().encode("utf-8") + _text(sparql, base_iri)
+        if self.dialect.form_encoded:
+            self._post(self.update_url, data=[("update", text)])
+        else:
+            self._post(self.update_url, data=text,
+                       headers={"Content-Type": "application/sparql-update; charset=utf-8"})
+
+    def _server_graph(self, graph: GraphName) -> str | None:
+        """Where a graph of ours lives on the server (None: the server's default graph)."""
+        return self.dialect.default_graph if graph is None else graph
+
+    def _pattern(self, graph: GraphName, triple: str = "?s ?p ?o") -> str:
+        """A group matching ``triple`` in one graph of ours."""
+        where = self._server_graph(graph)
+        return triple if where is None else f"GRAPH {_iri(where)} {{ {triple} }}"
+
+    def _on_server(self, quads: Sequence[ox.Quad]) -> list[ox.Quad]:
+        """Quads with our default graph moved to where the server keeps it."""
+        if self.dialect.default_graph is None:
+            return list(quads)
+        home = ox.NamedNode(self.dialect.default_graph)
+        return [ox.Quad(q.subject, q.predicate, q.object, home)
+                if isinstance(q.graph_name, ox.DefaultGraph) else q for q in quads]
+
+    def _insert_data(self, quads: list[ox.Quad]) -> str:
+        """INSERT DATA, or the same triples as a template where the server refuses blank nodes
+        in data (a template's blank nodes are new nodes, as INSERT DATA's are)."""
+        text = _insert_data(self._on_server(quads))
+        if not self.dialect.blank_nodes_in_data and any(_blank(q) for q in quads):
+            return text.replace("INSERT DATA", "INSERT", 1) + " WHERE {}"
+        return text
 
     # -- Store -----------------------------------------------------------------------------
 
@@ -168,11 +224,14 @@ class RemoteStore(Store):
         prepared = self._prepared.lookup(sparql)  # raises BAD_INPUT with line/column
         form = _FORMS[prepared.query.algebra.name]
         params: list[tuple[str, str]] = []
+        if default_graphs is None and self.dialect.default_graph is not None:
+            default_graphs = [None]
         for g in default_graphs or []:
-            if g is None:
+            where = self._server_graph(g)
+            if where is None:
                 raise KGError(ErrorKind.BAD_INPUT, "a remote store's own default graph cannot "
                                                    "be combined with named graphs here")
-            params.append(("default-graph-uri", g))
+            params.append(("default-graph-uri", where))
         if default_graphs is not None and named_graphs is None and prepared.reads_named_graphs:
             # in the protocol, naming default graphs alone leaves no named graph visible; our
             # contract says None means all of them, so name them all. Listing them is a round
@@ -181,12 +240,12 @@ class RemoteStore(Store):
             # made only for a query with a GRAPH pattern, the one thing that sees named graphs
             named_graphs = self.graph_names()
         params += [("named-graph-uri", g) for g in named_graphs or []]
+        if (named_graphs is not None and not named_graphs and params
+                and self.dialect.no_named_means_all):
+            params.append(("named-graph-uri", _NO_GRAPH))
         accept = _JSON if form in ("SELECT", "ASK") else _NT
-        response = self._post(self.query_url, params=params,
-                              data=_text(sparql, base_iri),
-                              headers={"Content-Type": "application/sparql-query; charset=utf-8",
-                                       "Accept": accept.media_type})
-        return RemoteResult(self, form, response.content)
+        body = self._ask_server(_text(sparql, base_iri), params, accept, form)
+        return RemoteResult(self, form, body)
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         self._update(sparql, base_iri)
@@ -200,11 +259,11 @@ class RemoteStore(Store):
         if not quads:
             return
         if self.gsp_url:
-            body = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+            body = ox.serialize(self._on_server(quads), format=ox.RdfFormat.N_QUADS) or b""
             self._post(self.gsp_url, data=body,
                        headers={"Content-Type": BY_KEY["nquads"].media_type})
             return
-        self._update(_insert_data(quads))
+        self._update(self._insert_data(quads))
 
     def graph_names(self) -> list[str]:
         # SPARQL 1.1 (§18.6, the empty group pattern) answers GRAPH ?g {} with one row per named
@@ -228,25 +287,29 @@ class RemoteStore(Store):
 
     def _names(self, sparql: str) -> list[str]:
         rows = self._select(sparql)
-        return sorted({row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode)})
+        return sorted({row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode)
+                       and not self.dialect.hidden(row["g"].value)})
 
     def count(self, graph: GraphName = None) -> int:
-        pattern = "?s ?p ?o" if graph is None else f"GRAPH {_iri(graph)} {{ ?s ?p ?o }}"
+        pattern = self._pattern(graph)
         rows = list(self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}"))
         return int(rows[0]["n"].value) if rows else 0
 
     def _require(self, graph: GraphName) -> None:
         # the graph names hold the graphs with a triple: ask about this one alone, not list all
-        if graph is not None and not self._ask(f"ASK {{ GRAPH {_iri(graph)} {{ ?s ?p ?o }} }}"):
+        if graph is not None and (self.dialect.hidden(graph) or not self._ask(
+                f"ASK {{ GRAPH {_iri(graph)} {{ ?s ?p ?o }} }}")):
             raise KGError(ErrorKind.NOT_FOUND, f"no graph <{graph}> in the store")
 
     def get_graph(self, graph: GraphName, fmt: Format) -> bytes:
         # one round trip: a named graph exists when it holds a triple (``graph_names``), so an
         # empty answer is the not-found, decided on the same snapshot as the triples
-        pattern = "?s ?p ?o" if graph is None else f"GRAPH {_iri(graph)} {{ ?s ?p ?o }}"
-        result = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}")
-        assert isinstance(result, RemoteResult)
-        triples = result.triples()
+        if graph is not None and self.dialect.hidden(graph):
+            raise KGError(ErrorKind.NOT_FOUND, f"no graph <{graph}> in the store")
+        pattern = self._pattern(graph)
+        body = self._ask_server(_text(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}"), [],
+                                _NT, "CONSTRUCT")
+        triples = list(ox.parse(body, ox.RdfFormat.N_TRIPLES))
         if graph is not None and not triples:
             raise KGError(ErrorKind.NOT_FOUND, f"no graph <{graph}> in the store")
         return _serialize_triples(triples, fmt, None)
@@ -254,13 +317,15 @@ class RemoteStore(Store):
     def replace_graphs(self, graphs: dict[GraphName, tuple[bytes, Format]]) -> None:
         ops: list[str] = []
         for g, (data, fmt) in graphs.items():
-            quads = parse_quads(data, fmt) if data else []
-            body = " .\n".join(str(q.triple) for q in quads)
-            if g is None:
-                ops += ["CLEAR SILENT DEFAULT", f"INSERT DATA {{ {body} }}"]
-            else:
-                name = _iri(g)
-                ops += [f"DROP SILENT GRAPH {name}", f"INSERT DATA {{ GRAPH {name} {{ {body} }} }}"]
+            # the content of one graph, whatever graphs a quad format named
+            target = ox.DefaultGraph() if g is None else ox.NamedNode(g)
+            quads = [ox.Quad(q.subject, q.predicate, q.object, target)
+                     for q in parse_quads(data, fmt)] if data else []
+            where = self._server_graph(g)
+            ops.append("CLEAR SILENT DEFAULT" if where is None
+                       else f"DROP SILENT GRAPH {_iri(where)}")
+            if quads:
+                ops.append(self._insert_data(quads))
         if ops:
             self._update(" ;\n".join(ops))
 
@@ -280,22 +345,27 @@ class RemoteStore(Store):
             return
         ops = [f"CLEAR SILENT GRAPH {_iri(g)}" for g in cleared]
         if removed:
-            ops.append("DELETE DATA { " + " ".join(_quad_text(q) for q in removed) + " }")
+            ops.append("DELETE DATA { " + " ".join(_quad_text(q) for q in self._on_server(removed))
+                       + " }")
         if added:
-            ops.append(_insert_data(list(added)))
+            ops.append(self._insert_data(list(added)))
         self._update(" ;\n".join(ops))
 
     def _replace_with_delta(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad],
                             cleared: Sequence[str]) -> None:
-        names = {q.graph_name.value for q in (*removed, *added)
-                 if isinstance(q.graph_name, ox.NamedNode)} | set(cleared)
+        names: set[GraphName] = {q.graph_name.value if isinstance(q.graph_name, ox.NamedNode)
+                                 else None for q in (*removed, *added)} | set(cleared)
         nt = BY_KEY["ntriples"]
         graphs: dict[GraphName, tuple[bytes, Format]] = {}
-        for g in sorted(names):
-            node = ox.NamedNode(g)
+        for g in sorted(names, key=lambda name: name or ""):
+            node = ox.DefaultGraph() if g is None else ox.NamedNode(g)
             current: list[ox.Triple] = []
-            if g not in cleared and g in self.graph_names():
-                current = list(ox.parse(self.get_graph(g, nt), ox.RdfFormat.N_TRIPLES))
+            if g not in cleared:
+                try:
+                    current = list(ox.parse(self.get_graph(g, nt), ox.RdfFormat.N_TRIPLES))
+                except KGError as exc:  # a graph not there yet: nothing to keep
+                    if exc.kind is not ErrorKind.NOT_FOUND:
+                        raise
             gone = {q.triple for q in removed if q.graph_name == node}
             kept = [t for t in current if t not in gone]
             kept += [q.triple for q in added if q.graph_name == node]
@@ -304,24 +374,41 @@ class RemoteStore(Store):
 
     def drop_graph(self, graph: GraphName) -> None:
         if graph is None:
-            self._update("CLEAR SILENT DEFAULT")
+            where = self._server_graph(None)
+            self._update("CLEAR SILENT DEFAULT" if where is None
+                         else f"CLEAR SILENT GRAPH {_iri(where)}")
             return
         self._require(graph)
-        self._update(f"DROP GRAPH {_iri(graph)}")
+        # SILENT: Virtuoso refuses a plain DROP of a graph that was never CREATEd, as ours are
+        self._update(f"DROP SILENT GRAPH {_iri(graph)}")
 
     def dump(self, fmt: Format) -> bytes:
         if fmt.kind is not Kind.DATASET:
             raise KGError(ErrorKind.NOT_ACCEPTABLE, f"a dump needs a dataset format, not {fmt.key}")
-        rows = self._select("SELECT ?s ?p ?o ?g WHERE { { ?s ?p ?o } UNION "
-                            "{ GRAPH ?g { ?s ?p ?o } } }")
-        quads = [ox.Quad(r["s"], r["p"], r["o"], r["g"] if r["g"] is not None
-                         else ox.DefaultGraph()) for r in rows]
+        home = self.dialect.default_graph
+        if home is None:
+            rows = self._select("SELECT ?s ?p ?o ?g WHERE { { ?s ?p ?o } UNION "
+                                "{ GRAPH ?g { ?s ?p ?o } } }")
+        else:  # the server's default graph is every graph: ours is one of its named graphs
+            rows = self._select("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        quads = [ox.Quad(r["s"], r["p"], r["o"],
+                         ox.DefaultGraph() if r["g"] is None or r["g"].value == home
+                         else r["g"]) for r in rows
+                 if r["g"] is None or r["g"].value == home or not self.dialect.hidden(r["g"].value)]
         out = io.BytesIO()
         ox.serialize(quads, out, format=rdf_format(fmt))
         return out.getvalue()
 
     def close(self) -> None:
         self.session.close()
+
+
+def _auth(scheme: str, user: str, password: str) -> AuthBase:
+    if scheme == "digest":
+        return HTTPDigestAuth(user, password)
+    if scheme == "basic":
+        return HTTPBasicAuth(user, password)
+    raise KGError(ErrorKind.BAD_INPUT, f"unknown remote auth scheme {scheme!r} (basic, digest)")
 
 
 def _iri(graph: str) -> str:
@@ -381,9 +468,7 @@ class _RemoteGraph(RdflibStore):
                 return
             else:
                 terms.append(str(to_oxigraph(term)))
-        pattern = " ".join(terms)
-        if self._graph is not None:
-            pattern = f"GRAPH {_iri(self._graph)} {{ {pattern} }}"
+        pattern = self._remote._pattern(self._graph, " ".join(terms))
         for row in self._remote._select(f"SELECT * WHERE {{ {pattern} }}"):
             values: list[Node] = []
             for given, name in zip(triple_pattern, ("s", "p", "o"), strict=True):

@@ -142,3 +142,17 @@ def test_every_named_data_graph_says_where_it_comes_from(dataset: rdflib.Dataset
         references = [r for r in dataset.graph(name).objects(
             name, URIRef(PREFIXES["prov"] + "wasDerivedFrom")) if isinstance(r, URIRef)]
         assert is_sentence or references, f"{name} has no source"
+
+
+def test_a_claim_states_its_stance(dataset: rdflib.Dataset) -> None:
+    """A claim's text states the proposition judged: "the JFHQ and JJOC will be fully
+    integrated", which the author judges unlikely. Its polarity and verdict say so."""
+    assert rows(dataset, "SELECT ?c WHERE { ?c a akg:Claim "
+                         "FILTER NOT EXISTS { ?c akg:polarity ?p } }") == []
+    rejected = rows(dataset, "SELECT ?c ?verdict WHERE { ?c akg:polarity akv:rejects ; "
+                             "akg:verdict ?verdict }")
+    assert [c for c, _ in rejected] == [AKR["claim-s29-no-combined-command"]]
+    assert str(rejected[0][1]).startswith("It is unlikely that")
+    judged = rows(dataset, "SELECT ?c WHERE { ?c akg:likelihood ?l "
+                           "FILTER NOT EXISTS { ?c akg:verdict ?v } }")
+    assert judged == []

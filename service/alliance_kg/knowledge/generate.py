@@ -167,7 +167,11 @@ def generate(n_triples: int, seed: int, out: TextIO) -> int:
         w.t(claim, label, _lit(f"Claim {unit}"))
         w.t(claim, AKG.claimText, _lit(f"Framework {unit} will grow."))
         w.t(claim, AKG.about, framework)
-        w.t(claim, AKG.likelihood, _iri(AKV[rng.choice(_LIKELIHOODS)]))
+        likelihood = rng.choice(_LIKELIHOODS)
+        w.t(claim, AKG.likelihood, _iri(AKV[likelihood]))
+        # the stance every claim states, and the verdict in words a judged likelihood needs
+        w.t(claim, AKG.polarity, _iri(AKV.rejects if likelihood == "unlikely" else AKV.affirms))
+        w.t(claim, AKG.verdict, _lit(f"Framework {unit} will grow: {likelihood}."))
         w.t(claim, PROV.wasAttributedTo, author)
         w.t(claim, PROV.wasDerivedFrom, rng.choice(sentences))
     return w.count

@@ -242,6 +242,8 @@ def apply(state: AppState, change: Callable[[Changes], None],
             if derived is not None and state.derivation is not None:
                 state.derivation.undo(derived)
             raise
+        if state.search is not None:  # the full-text index follows (protocol/search.py)
+            state.search.apply(removed, added, sorted(delta.cleared))
         for g in changed - {ASSERTED_IRI, INFERRED_IRI}:
             if g in emptied:
                 state.empty_graphs.add(g)

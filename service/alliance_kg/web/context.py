@@ -37,6 +37,8 @@ class AppState:
     #: the materialization and prepared shapes writes keep current (protocol/derivation.py);
     #: built at the first write, dropped when the ontology or the shapes change
     derivation: Any = None
+    #: the full-text index (protocol/search.py), built at start-up, moved by every write
+    search: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property

@@ -31,6 +31,7 @@ from . import (
     merge,
     ontodoc,
     openapi,
+    search,
     sparql,
     ui,
     writes,
@@ -72,6 +73,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
     app.extensions[EXTENSION] = state
     if settings.allow_update:
         writes.prepare(state)
+    search.prepare(state)  # the full-text index, in the background (/search waits for it)
     for module in (sparql, gsp, description, health, openapi):
         app.register_blueprint(module.bp)
     # merging an external source into the running service (knowledge/merge.py, as the CLI)
@@ -80,8 +82,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Flask:
     app.register_blueprint(ui.bp)
     app.register_blueprint(ontodoc.bp)
     # dereferenceable IRIs (resource pages, data documents), the JSON-LD context, diagrams,
-    # explanations (/explain: proofs of statements, down to the source sentences)
-    for module in (describe, diagrams, ldcontext, explain):
+    # explanations (/explain: proofs of statements, down to the source sentences), /search
+    for module in (describe, diagrams, ldcontext, explain, search):
         app.register_blueprint(module.bp)
     errors.register(app)
     headers.register(app)

@@ -204,6 +204,7 @@ class Query:
     type: str | None = None  #: a class IRI
     lang: str | None = None
     limit: int = 10
+    max_limit: int = MAX_LIMIT  #: SPARQL joins may ask for more (searchquery.MAX_HITS)
 
     def __post_init__(self) -> None:
         self.text = self.text.strip()
@@ -215,8 +216,8 @@ class Query:
         if self.kind is not None and self.kind not in KINDS:
             raise KGError(ErrorKind.BAD_INPUT, f"unknown kind of hit {self.kind!r}: one of "
                           f"{', '.join(KINDS)}")
-        if not 1 <= self.limit <= MAX_LIMIT:
-            raise KGError(ErrorKind.BAD_INPUT, f"limit must be 1 to {MAX_LIMIT}, not "
+        if not 1 <= self.limit <= self.max_limit:
+            raise KGError(ErrorKind.BAD_INPUT, f"limit must be 1 to {self.max_limit}, not "
                           f"{self.limit}")
         if self.lang is not None and not re.fullmatch(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*",
                                                       self.lang):

@@ -24,7 +24,9 @@ from flask import Blueprint, Response, jsonify, render_template, request
 
 from ..errors import ErrorKind, KGError
 from ..knowledge.explain import parse_iri
+from ..protocol import searchquery
 from ..protocol.search import KINDS, MAX_LIMIT, Hit, Query, SearchIndex
+from ..store.executor import read_query
 from . import conditional
 from .context import AppState, state
 from .iris import page_url
@@ -141,6 +143,22 @@ def run(store_state: AppState, query: Query) -> dict[str, Any]:
     return {"query": query.text, "kind": query.kind, "type": query.type, "lang": query.lang,
             "limit": query.limit, "took_ms": round(took, 2),
             "hits": [hit_json(h, index, base, query.lang) for h in hits]}
+
+
+def sparql_with_hits(st: AppState, sparql: str) -> str:
+    """``sparql`` with our SERVICE clauses answered (:mod:`alliance_kg.protocol.searchquery`),
+    or as it is. The query is read first by a worker within the parse budget (as the remote
+    store's SERVICE check does), so the parse here is known to be quick; a query rdflib cannot
+    read is left to the engine, which reports its own errors."""
+    if not searchquery.mentions(sparql):
+        return sparql
+    try:
+        _, endpoints = read_query(st.store, sparql)
+    except KGError:
+        return sparql
+    if searchquery.SERVICE not in endpoints:
+        return sparql
+    return searchquery.rewrite(sparql, index_of(st)) or sparql
 
 
 def _choose() -> str:

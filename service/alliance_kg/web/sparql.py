@@ -25,7 +25,7 @@ from ..namespaces import ASSERTED, INFERRED
 from ..store.analysis import FactsCache, QueryFacts
 from ..store.base import GraphName, QueryForm, Store
 from ..store.executor import Dataset, NetworkAttempt, execute_query, read_query
-from . import auth, conditional, negotiation, netguard, params, writes, writescope
+from . import auth, conditional, negotiation, netguard, params, search, writes, writescope
 from .context import state
 from .errors import InsufficientScope, LimitExceeded
 from .federation import federate
@@ -142,6 +142,7 @@ def run_query(p: params.Params, query: str) -> Response:
                                f"query of {len(query)} characters is over the limit of "
                                f"{settings.max_query_length}")
     dataset = protocol_dataset(p)
+    query = search.sparql_with_hits(st, query)  # SERVICE <…/search> answered from our index
     facts = FACTS.get(query)
     facts = check_remote_services(st.store, query, facts)
     format_params = p.getlist("format") or p.getlist("output")

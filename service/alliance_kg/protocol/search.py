@@ -35,12 +35,13 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS
 
 from ..errors import ErrorKind, KGError
+from ..knowledge.names import compact_iri as curie
 from ..namespaces import (
     AKG,
     CATALOGUE,
@@ -293,9 +294,14 @@ class SearchIndex:
     @classmethod
     def build(cls, store: Store) -> SearchIndex:
         """The index of everything ``store`` holds (one pass over its quads)."""
+        return cls.of_quads(_all_quads(store))
+
+    @classmethod
+    def of_quads(cls, quads: Iterable[ox.Quad]) -> SearchIndex:
+        """The index of these quads (the command line's dataset, a store's)."""
         start = time.perf_counter()
         index = cls()
-        index.apply((), _all_quads(store), ())
+        index.apply((), quads, ())
         index.build_seconds = time.perf_counter() - start
         return index
 
@@ -568,6 +574,29 @@ class SearchIndex:
     def label_of(self, iri: str, lang: str | None = None) -> str | None:
         with self._lock:
             return self._label(iri, lang)
+
+
+def answer(index: SearchIndex, query: Query) -> dict[str, Any]:
+    """The answer to ``query`` as JSON-ready data: what ``GET /search`` sends (plus each hit's
+    page on the server) and ``alliance-kg search --format json`` prints."""
+    start = time.perf_counter()
+    hits = index.search(query)
+    took = (time.perf_counter() - start) * 1000
+    out = []
+    for hit in hits:
+        first = hit.types[0] if hit.types else None
+        out.append({
+            "iri": hit.iri, "curie": curie(hit.iri), "label": hit.label, "kind": hit.kind,
+            "type": first, "type_label": index.label_of(first, query.lang) if first else None,
+            "types": hit.types,
+            "matched": {"predicate": hit.predicate, "text": hit.text, "lang": hit.lang or None,
+                        "graph": hit.graph},
+            "snippet": hit.snippet, "highlights": [list(m) for m in hit.marks],
+            "snippet_html": hit.snippet_html(), "score": hit.score,
+            "corrected": hit.corrected,
+        })
+    return {"query": query.text, "kind": query.kind, "type": query.type, "lang": query.lang,
+            "limit": query.limit, "took_ms": round(took, 2), "hits": out}
 
 
 def snippet(text: str, latin: Sequence[str], cjk: Sequence[str]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
@@ -25,12 +24,11 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from ..errors import ErrorKind, KGError
 from ..knowledge.explain import parse_iri
 from ..protocol import searchquery
-from ..protocol.search import KINDS, MAX_LIMIT, Hit, Query, SearchIndex
+from ..protocol.search import KINDS, MAX_LIMIT, Query, SearchIndex, answer
 from ..store.executor import read_query
 from . import conditional
 from .context import AppState, state
 from .iris import page_url
-from .pages import curie
 
 bp = Blueprint("search", __name__)
 log = logging.getLogger("alliance_kg.web")
@@ -119,30 +117,14 @@ def query_from(args: Any, base_kinds: tuple[str, ...] = KINDS) -> Query:
     return Query(text, kind=kind or None, type=cls, lang=lang or None, limit=limit)
 
 
-def hit_json(hit: Hit, index: SearchIndex, base: str, lang: str | None) -> dict[str, Any]:
-    """One hit as the endpoint (and the CLI's JSON) shows it."""
-    first = hit.types[0] if hit.types else None
-    return {
-        "iri": hit.iri, "curie": curie(hit.iri), "label": hit.label, "kind": hit.kind,
-        "type": first, "type_label": index.label_of(first, lang) if first else None,
-        "types": hit.types, "page": page_url(hit.iri, base),
-        "matched": {"predicate": hit.predicate, "text": hit.text, "lang": hit.lang or None,
-                    "graph": hit.graph},
-        "snippet": hit.snippet, "highlights": [list(m) for m in hit.marks],
-        "snippet_html": hit.snippet_html(), "score": hit.score, "corrected": hit.corrected,
-    }
-
-
-def run(store_state: AppState, query: Query) -> dict[str, Any]:
-    """The answer to ``query`` as JSON (the endpoint's body)."""
-    index = index_of(store_state)
-    start = time.perf_counter()
-    hits = index.search(query)
-    took = (time.perf_counter() - start) * 1000
-    base = store_state.settings.public_base
-    return {"query": query.text, "kind": query.kind, "type": query.type, "lang": query.lang,
-            "limit": query.limit, "took_ms": round(took, 2),
-            "hits": [hit_json(h, index, base, query.lang) for h in hits]}
+def run(st: AppState, query: Query) -> dict[str, Any]:
+    """The answer to ``query`` as JSON (the endpoint's body): the library's answer with each
+    hit's page on this server."""
+    found = answer(index_of(st), query)
+    base = st.settings.public_base
+    for hit in found["hits"]:
+        hit["page"] = page_url(hit["iri"], base)
+    return found
 
 
 def sparql_with_hits(st: AppState, sparql: str) -> str:

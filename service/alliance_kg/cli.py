@@ -339,6 +339,53 @@ def explain(statement: tuple[str, ...], fmt: str, derivations: int, sentence: st
     _write(text.encode("utf-8"), output)
 
 
+@main.command()
+@click.argument("text")
+@click.option("--type", "type_", default=None, metavar="KIND|CLASS",
+              help="entity, term, sentence or claim; or a class (akg:MilitaryCommand).")
+@click.option("--lang", default=None, help="Only literals in this language (en, ja).")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text",
+              show_default=True)
+@ROOT_OPTION
+def search(text: str, type_: str | None, lang: str | None, limit: int, fmt: str,
+           root: Path | None) -> None:
+    """Full-text search over labels, quotes, claims and merged sources' literals, in English
+    and Japanese: case, diacritics, prefixes and small typos are forgiven (as GET /search).
+
+    Example: alliance-kg search 'joint command' --type entity. Exit 2 on bad input.
+    """
+    import pyoxigraph as ox
+
+    from .knowledge.explain import parse_iri
+    from .protocol.search import KINDS, Query, SearchIndex, answer
+    from .protocol.searchquery import marked
+
+    try:
+        kind = type_ if type_ in KINDS else None
+        cls = parse_iri(type_, "type") if type_ and kind is None else None
+        wanted = Query(text, kind=kind, type=cls, lang=lang, limit=limit)
+        ds = _dataset(_settings(root), progress())
+        index = SearchIndex.of_quads(ox.parse(ds.serialize(format="nquads", encoding="utf-8"),
+                                              ox.RdfFormat.N_QUADS))
+        found = answer(index, wanted)
+    except KGError as err:
+        fail(err)
+    if fmt == "json":
+        out = json.dumps(found, indent=2, ensure_ascii=False) + "\n"
+    else:
+        lines = []
+        for hit in found["hits"]:
+            what = hit["kind"] + (f" · {compact(rdflib.URIRef(hit['type']))}" if hit["type"]
+                                  else "")
+            lines.append(f"{hit['label']}  [{what}]  {hit['curie']}")
+            lines.append("    " + marked(hit["snippet"], [tuple(m) for m in hit["highlights"]]))
+        out = "\n".join(lines) + "\n" if lines else ""
+        if not lines:
+            click.echo(f"alliance-kg: nothing found for {text!r}", err=True)
+    _write(out.encode("utf-8"), None)
+
+
 def _default_query_format(form: str | None, output: Path | None) -> str:
     if output is None and sys.stdout.isatty():
         return "table"

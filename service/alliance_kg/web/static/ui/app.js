@@ -126,7 +126,34 @@
       name: "akg-property", bulk: true, autoShow: false, persistenceId: null,
       get: function () { return Promise.resolve(terms.properties.slice()); },
     }, false);
-    var completers = ["akg-prefixes", "variables", "akg-class", "akg-property"];
+    // Our entities and vocabulary terms by label, in either language (GET /search): typing
+    // akr:joint or akr:日本 offers akr:joint-force-headquarters-japan, akr:japan ...
+    var labels = {};
+    Yasqe.registerAutocompleter({
+      name: "akg-entity", bulk: false, autoShow: true, persistenceId: null,
+      isValidCompletionPosition: function (yasqe) {
+        return /^(akr|akv):[^\s]+$/.test(yasqe.getCompleteToken().string || "");
+      },
+      get: function (yasqe, token) {
+        var text = (token.string || "").replace(/^[a-z]+:/, "").replace(/[-_]/g, " ");
+        var kind = token.string.indexOf("akv:") === 0 ? "term" : "entity";
+        var url = "/search?" + new URLSearchParams({ q: text.slice(0, 200), type: kind,
+                                                     limit: "12" });
+        return getJson(url).then(function (answer) {
+          return answer.hits.map(function (hit) {
+            labels[hit.curie] = hit.label + (hit.type_label ? " (" + hit.type_label + ")" : "");
+            return hit.curie;
+          });
+        }, function () { return []; });
+      },
+      postprocessHints: function (yasqe, hints) {
+        return hints.map(function (hint) {
+          hint.displayText = hint.text + (labels[hint.text] ? "  \u2014 " + labels[hint.text] : "");
+          return hint;
+        });
+      },
+    }, false);
+    var completers = ["akg-prefixes", "variables", "akg-class", "akg-property", "akg-entity"];
     Yasqe.defaults.autocompleters = completers.slice();
     Yasgui.defaults.yasqe.autocompleters = completers.slice();
     Yasqe.defaults.prefixCcApi = null;
@@ -276,7 +303,7 @@
       persistenceId: "alliance-kg-ui",
       tabName: "Query",
       yasqe: { value: defaultQuery(prefixes), autocompleters:
-        ["akg-prefixes", "variables", "akg-class", "akg-property"] },
+        ["akg-prefixes", "variables", "akg-class", "akg-property", "akg-entity"] },
       yasr: { prefixes: prefixes, defaultPlugin: "table" },
     });
     window.akgYasgui = yasgui; // for the browser tests and the curious

@@ -138,6 +138,7 @@ class RemoteStore(Store):
         except requests.RequestException as exc:
             raise KGError(ErrorKind.UNAVAILABLE,
                           f"cannot reach the remote store at {url}: {exc}") from None
+        self.dialect.check(response)
         if response.status_code in (502, 503, 504):
             raise KGError(ErrorKind.UNAVAILABLE, f"the remote store at {url} is unavailable "
                                                  f"({response.status_code}): {response.text[:500]}")
@@ -211,10 +212,27 @@ class RemoteStore(Store):
     def _insert_data(self, quads: list[ox.Quad]) -> str:
         """INSERT DATA, or the same triples as a template where the server refuses blank nodes
         in data (a template's blank nodes are new nodes, as INSERT DATA's are)."""
-        text = _insert_data(self._on_server(quads))
-        if not self.dialect.blank_nodes_in_data and any(_blank(q) for q in quads):
-            return text.replace("INSERT DATA", "INSERT", 1) + " WHERE {}"
-        return text
+        plain, blank = self._on_server(quads), []
+        if not self.dialect.blank_nodes_in_data:
+            blank = [q for q in plain if _blank(q)]
+            plain = [q for q in plain if not _blank(q)]
+        ops = [_insert_data(part) for part in self._chunks(plain)]
+        # one template per graph, so that a blank node used twice stays one node (Virtuoso
+        # fails on a template spanning two GRAPH blocks: "string_output_string needs a string")
+        by_graph: dict[str, list[ox.Quad]] = {}
+        for q in blank:
+            by_graph.setdefault(str(q.graph_name), []).append(q)
+        ops += [_insert_data(part).replace("INSERT DATA", "INSERT", 1) + " WHERE {}"
+                for part in by_graph.values()]
+        return " ;\n".join(ops)
+
+    def _delete_data(self, quads: Sequence[ox.Quad]) -> str:
+        return " ;\n".join("DELETE DATA { " + " ".join(_quad_text(q) for q in part) + " }"
+                           for part in self._chunks(self._on_server(quads)))
+
+    def _chunks(self, quads: list[ox.Quad]) -> list[list[ox.Quad]]:
+        size = self.dialect.data_chunk or max(len(quads), 1)
+        return [quads[i:i + size] for i in range(0, len(quads), size)]
 
     # -- Store -----------------------------------------------------------------------------
 
@@ -345,8 +363,7 @@ class RemoteStore(Store):
             return
         ops = [f"CLEAR SILENT GRAPH {_iri(g)}" for g in cleared]
         if removed:
-            ops.append("DELETE DATA { " + " ".join(_quad_text(q) for q in self._on_server(removed))
-                       + " }")
+            ops.append(self._delete_data(removed))
         if added:
             ops.append(self._insert_data(list(added)))
         self._update(" ;\n".join(ops))
@@ -362,7 +379,9 @@ class RemoteStore(Store):
             current: list[ox.Triple] = []
             if g not in cleared:
                 try:
-                    current = list(ox.parse(self.get_graph(g, nt), ox.RdfFormat.N_TRIPLES))
+                    # (pyoxigraph parses N-Triples as quads: compare their triples)
+                    current = [q.triple for q in ox.parse(self.get_graph(g, nt),
+                                                          ox.RdfFormat.N_TRIPLES)]
                 except KGError as exc:  # a graph not there yet: nothing to keep
                     if exc.kind is not ErrorKind.NOT_FOUND:
                         raise

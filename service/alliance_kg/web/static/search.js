@@ -72,7 +72,8 @@
         label.textContent = hit.label;
         var kind = document.createElement("span");
         kind.className = "akg-search-kind";
-        kind.textContent = hit.kind + (hit.type_label ? " \u00b7 " + hit.type_label : "");
+        kind.textContent = hit.kind + (hit.type_label && hit.type_label !== hit.kind ?
+          " \u00b7 " + hit.type_label : "");
         var snippet = document.createElement("span");
         snippet.className = "akg-search-snippet";
         snippet.appendChild(highlighted(hit.snippet, hit.highlights));

@@ -20,7 +20,8 @@ Each search is replaced, before the engine sees the query, by the table of its h
 would the answer of a remote SERVICE. Where each SERVICE is, and what its group says, comes
 from rdflib's SPARQL grammar (the parse every check of a query uses): its ``SERVICE`` rule finds
 the clauses and their spans, and the whole query's parse must count exactly as many of ours
-(a clause quoted in a string, or one nested in another, cannot be placed: 400).
+(strings, IRIs and comments are stepped over whole; a clause nested in another cannot be
+placed: 400).
 Nothing here opens a connection; the work is bounded by the text length and the hit limit.
 """
 
@@ -29,9 +30,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from pyparsing import original_text_for
+from pyparsing import original_text_for, rest_of_line
 from rdflib import Literal, URIRef, Variable
-from rdflib.plugins.sparql.parser import ServiceGraphPattern
+from rdflib.plugins.sparql.parser import IRIREF, ServiceGraphPattern, String
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from ..errors import ErrorKind, KGError
@@ -64,6 +65,11 @@ class Clause:
     hit: str  #: the hit variable's name
     query: Query
     outputs: dict[str, str]  #: output name -> variable name
+
+
+#: what a scan of the text must step over whole (a SERVICE written in a string, an IRI with a
+#: '#', a comment is no clause), then the SERVICE clauses: all rules of rdflib's grammar
+_SCANNER = String | IRIREF | ("#" + rest_of_line) | original_text_for(ServiceGraphPattern)
 
 
 def mentions(sparql: str) -> bool:
@@ -156,14 +162,16 @@ def clauses(sparql: str) -> list[Clause]:
         prefixes = {str(p): str(ns) for p, ns in whole.prologue.namespace_manager.namespaces()}
         base = whole.prologue.base
         found: list[Clause] = []
-        for _, start, end in original_text_for(ServiceGraphPattern).scan_string(sparql):
+        for _, start, end in _SCANNER.scan_string(sparql):
+            if sparql[start:start + 7].upper() != "SERVICE":
+                continue  # a string, an IRI or a comment, passed over whole
             clause = _clause(sparql, start, end, prefixes, base)
             if clause is not None:
                 found.append(clause)
     if len(found) != ours:
         raise KGError(ErrorKind.BAD_INPUT, f"the query calls SERVICE <{SERVICE}> {ours} "
                       f"time(s) but {len(found)} clause(s) could be placed: write each one "
-                      "directly in a group, not nested in another SERVICE or quoted")
+                      "directly in a group, not nested in another SERVICE")
     return found
 
 

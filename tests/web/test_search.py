@@ -6,6 +6,7 @@ writable server (a refused write leaves it as it was)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -203,3 +204,20 @@ def test_writes_move_the_index_and_a_refused_write_does_not(rw: Server) -> None:
     assert r.status_code in (200, 201, 204), r.text
     assert search(rw, q="Kiribati")["hits"] == []
     assert iris(search(rw, q="Palau")) == ["urn:x:n1"]
+
+
+def test_a_merge_brings_its_sources_literals(rw: Server) -> None:
+    from alliance_kg.knowledge.merge import source_graph
+
+    source = (Path(__file__).resolve().parents[1] / "knowledge" / "fixtures" / "external"
+              / "wikidata-excerpt.ttl")
+    assert search(rw, q="President of the United States")["hits"] == []
+    r = requests.post(rw.url + "/merge", params={"graph": source_graph(str(source)),
+                                                 "source": source.name},
+                      data=source.read_bytes(), timeout=120,
+                      headers={"Content-Type": "text/turtle", "Accept": "application/json",
+                               **rw.auth()})
+    assert r.status_code in (200, 201), r.text
+    hits = search(rw, q="president of the united states")["hits"]
+    assert hits and hits[0]["iri"] == "http://www.wikidata.org/entity/Q11696"
+    assert hits[0]["matched"]["graph"] == source_graph(str(source))

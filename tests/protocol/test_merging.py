@@ -160,3 +160,33 @@ def test_an_inconsistent_source_changes_nothing(store: OxigraphStore) -> None:
     assert set(derivation.materialization) == before
     assert sorted(store.graph_names()) == names
     assert URIRef("http://example.org/x") not in {URIRef(g) for g in store.graph_names()}
+
+
+def test_another_name_for_an_entity_of_ours_is_a_difference_not_a_violation(
+        built: rdflib.Dataset, store: OxigraphStore) -> None:
+    """Wikidata calls wd:Q30 "United States of America"; we call akr:united-states (linked to
+    wd:Q30) "United States". That is a difference between two sources, reported with both,
+    not a second English label of ours for the label shape to count (issue 14)."""
+    data = (f"<{WD}Q30> <{RDFS.label}> \"United States of America\"@en .\n"
+            f"<{WD}Q30> <{RDFS.label}> \"アメリカ合衆国\"@ja .\n").encode()
+    live = live_merge(store, [source("names.ttl", graph="http://example.org/names", data=data)])
+    ref = reference_merge(Ours.of(built), {}, [source("names.ttl",
+                                                      graph="http://example.org/names",
+                                                      data=data)])
+    check_same(live, ref)
+    for report in (live.report, ref.report):
+        assert report.conforms, report.validation.to_text() if report.validation else ""
+        assert [(d.subject, d.property, d.values) for d in report.differences] == [
+            (f"{AKR}united-states", "rdfs:label",
+             [("United States@en", ["alliance-kg"]),
+              ("United States of America@en", ["<http://example.org/names> (names.ttl)"])])]
+        joined = report.joined_graph
+        assert (AKR["united-states"], rdflib.SKOS.altLabel,
+                Literal("United States of America", lang="en")) in joined
+        # the same Japanese name is no difference, and nothing of theirs became our label
+        assert not any(o.language == "en" and str(o) == "United States of America"
+                       for o in joined.objects(AKR["united-states"], RDFS.label)
+                       if isinstance(o, Literal))
+    # the source's own graph keeps what it said
+    assert (URIRef(f"{WD}Q30"), RDFS.label, Literal("United States of America", lang="en")) \
+        in ref.graphs["http://example.org/names"]

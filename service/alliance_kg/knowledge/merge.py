@@ -18,7 +18,11 @@
    what that union adds to our asserted + inferred graphs is the ``akgraph:joined`` graph;
 5. **validate** asserted + inferred + joined against our shapes, and compare the values of
    **functional properties** (a founding date, a birth date, a post's rank ...) across sources:
-   two incompatible values are a *conflict*, reported with the sources of each value.
+   two incompatible values are a *conflict*, reported with the sources of each value. Another
+   source's **name** for an entity of ours (``rdfs:label``/``skos:prefLabel`` in a language we
+   name it in, as Wikidata's "United States of America" for ``akr:united-states``) is a
+   *difference*, reported with both sources; in the joined view it is an ``skos:altLabel``, so
+   it is not taken for a second name of ours (which the label shapes would count).
 
 Steps 2-5 are :func:`combine`, which works on graphs only; where they come from and go to is
 the caller's: :func:`merge` and :func:`drop` read and write ``dist/alliance-kg.merged.nq``, next
@@ -97,6 +101,9 @@ FUNCTIONAL: dict[str, tuple[URIRef, ...]] = {
     "required rank": (AKG.requiredRank,),
 }
 
+#: How a source names a thing: one value per language in our data (the label shapes say so).
+NAMES: tuple[URIRef, ...] = (RDFS.label, SKOS.prefLabel)
+
 SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
 WIKIBASE = rdflib.Namespace("http://wikiba.se/ontology#")
 #: the dataset's own graphs: never a source's graph
@@ -146,6 +153,8 @@ class MergeReport:
     new_entities: list[tuple[str, str]] = field(default_factory=list)  #: (iri, source graph)
     joined: list[Joined] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    #: another source names an entity of ours otherwise (not an error: both names are kept)
+    differences: list[Conflict] = field(default_factory=list)
     validation: ValidationReport | None = None
     graphs: dict[str, int] = field(default_factory=dict)  #: merged graph -> triples
     #: what the merged sources add to our asserted + inferred graphs, identities resolved
@@ -164,6 +173,9 @@ class MergeReport:
             "conflicts": [{"subject": c.subject, "property": c.property,
                            "values": [{"value": v, "sources": s} for v, s in c.values]}
                           for c in self.conflicts],
+            "differences": [{"subject": c.subject, "property": c.property,
+                             "values": [{"value": v, "sources": s} for v, s in c.values]}
+                            for c in self.differences],
             "validation": (json.loads(self.validation.to_json())
                            if self.validation is not None else None),
         }
@@ -184,6 +196,10 @@ class MergeReport:
                 f"(in {compact(URIRef(j.source))}, via {j.via})" for j in self.joined]
         out.append(f"conflicts: {len(self.conflicts)}")
         for c in self.conflicts:
+            out.append(f"  {compact(URIRef(c.subject))} {c.property}:")
+            out += [f"    {v}  from {', '.join(srcs)}" for v, srcs in c.values]
+        out.append(f"names that differ: {len(self.differences)}")
+        for c in self.differences:
             out.append(f"  {compact(URIRef(c.subject))} {c.property}:")
             out += [f"    {v}  from {', '.join(srcs)}" for v, srcs in c.values]
         if self.validation is not None:
@@ -484,6 +500,8 @@ def analyse(ours: Ours, graphs: dict[str, Graph], records: Sequence[SourceRecord
     report = MergeReport(sources=list(records))
 
     smushed: dict[str, Graph] = {g: _smush(content, canon) for g, content in graphs.items()}
+    for g in sorted(smushed):
+        report.differences += _other_names(ours, smushed[g], _label(g, records, catalogue))
     for g, content in sorted(graphs.items()):
         seen: set[tuple[str, str]] = set()
         for node in sorted({n for t in content for n in (t[0], t[2])
@@ -565,6 +583,27 @@ def _smush(graph: Graph, canon: dict[Node, Node]) -> Graph:
         if p in LINK_PREDICATES and s2 == o2:
             continue
         out.add((s2, p, o2))
+    return out
+
+
+def _other_names(ours: Ours, smushed: Graph, who: str) -> list[Conflict]:
+    """Another source's name for an entity of ours, in a language we name it in and different
+    from ours: a difference to report, turned into an alternative label of the joined view (in
+    ``smushed``, the join's copy; the source's own graph keeps what it said)."""
+    out: list[Conflict] = []
+    for p in NAMES:
+        for s, o in sorted(smushed.subject_objects(p), key=str):
+            if not (isinstance(s, URIRef) and str(s).startswith(str(AKR))
+                    and isinstance(o, Literal) and o.language):
+                continue
+            mine = [v for v in ours.values(s, p)
+                    if isinstance(v, Literal) and v.language == o.language]
+            if not mine or o in mine:
+                continue
+            smushed.remove((s, p, o))
+            smushed.add((s, SKOS.altLabel, o))
+            values = [(plain(v), [OURS]) for v in sorted(mine, key=str)] + [(plain(o), [who])]
+            out.append(Conflict(str(s), compact(p), values))
     return out
 
 

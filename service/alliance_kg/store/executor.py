@@ -114,9 +114,10 @@ def _evaluate(store: Store, sparql: str, choose_format: Callable[[QueryForm], Fo
 
 
 def _answer(store: Store, request: tuple[Any, ...]) -> tuple[Any, ...]:
-    if request[0] is None:  # read_query: the facts and SERVICE endpoints only
+    if request[0] is None:  # read_query: the facts and SERVICE endpoints only (or a reader's)
+        reader = request[2] if len(request) > 2 else read_services
         try:
-            return ("read", *read_services(request[1], BUDGET_SECONDS))
+            return ("read", *reader(request[1], BUDGET_SECONDS))
         except KGError as exc:
             return ("error", exc.kind.value, exc.message, exc.line, exc.column, exc.file)
     sparql, choices, dataset, facts, *rest = request
@@ -372,6 +373,27 @@ def execute_query(store: Store, sparql: str, *, choose_format: Callable[[QueryFo
         return Answer(BY_KEY[message[1]], message[2], message[3])
     if message[0] == "network":
         raise NetworkAttempt(message[1])
+    _, kind, text, line, column, file = message
+    raise KGError(ErrorKind(kind), text, line=line, column=column, file=file)
+
+
+def read_with(store: Store, sparql: str, reader: Callable[[str, float], tuple[Any, ...]]
+              ) -> tuple[Any, ...]:
+    """``reader(sparql, budget)`` where :func:`read_query` reads (a pooled worker, killed past
+    the budget): for other facts of a parse, e.g. the full-text search clauses
+    (``protocol/searchquery.py``). ``reader`` must be a module-level function (it is sent)."""
+    if not sandbox.supported():
+        return reader(sparql, BUDGET_SECONDS)
+    try:
+        message = _in_worker(_pool(store), store, (None, sparql, reader), BUDGET_SECONDS + 2.0)
+    except KGError as exc:
+        if exc.kind is not ErrorKind.TIMEOUT:
+            raise
+        raise KGError(ErrorKind.BAD_INPUT, f"the query could not be read within "
+                      f"{BUDGET_SECONDS:g} s: simplify it, e.g. nest expressions less "
+                      "deeply") from None
+    if message[0] == "read":
+        return tuple(message[1:])
     _, kind, text, line, column, file = message
     raise KGError(ErrorKind(kind), text, line=line, column=column, file=file)
 

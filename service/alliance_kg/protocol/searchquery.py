@@ -28,12 +28,15 @@ Nothing here opens a connection; the work is bounded by the text length and the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import pyoxigraph as ox
 from pyparsing import original_text_for, rest_of_line
 from rdflib import Literal, URIRef, Variable
+from rdflib.plugins.sparql.algebra import translatePath, translatePName, traverse
 from rdflib.plugins.sparql.parser import IRIREF, ServiceGraphPattern, String
 from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.plugins.sparql.sparql import Prologue
 
 from ..errors import ErrorKind, KGError
 from ..knowledge.query import parse_query
@@ -85,19 +88,17 @@ def _constant(name: str, value: object) -> str:
     return str(value)
 
 
-def _clause(text: str, start: int, end: int, prefixes: dict[str, str], base: str | None
-            ) -> Clause | None:
-    """The clause at ``text[start:end]`` if it is a SERVICE of ours, else None."""
-    span = text[start:end]
+def _clause(text: str, start: int, end: int, prologue: Prologue) -> Clause | None:
+    """The clause at ``text[start:end]`` if it is a SERVICE of ours, else None: the span is
+    read by the grammar's SERVICE rule alone, its prefixed names resolved with the query's
+    prologue (as rdflib's translation of the whole query does)."""
     try:
-        parsed = parse_query(f"SELECT * WHERE {{ {span} }}" if not prefixes else
-                             "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes.items())
-                             + (f"BASE <{base}>\n" if base else "")
-                             + f"SELECT * WHERE {{ {span} }}")
-    except KGError:
-        return None  # not a clause of the query (e.g. inside a string): the count decides
-    service = next(n for n in nodes(parsed.algebra) if n.name == "ServiceGraphPattern")
-    if str(dict.get(service, "term")) != SERVICE:
+        service = ServiceGraphPattern.parse_string(text[start:end], parse_all=True)[0]
+        service = traverse(service, visitPost=partial(translatePName, prologue=prologue))
+        service = traverse(service, visitPost=translatePath)  # a plain IRI stays one
+    except Exception:  # e.g. an undeclared prefix in a look-alike: the count decides
+        return None
+    if not isinstance(service, CompValue) or str(dict.get(service, "term")) != SERVICE:
         return None
     group = dict.get(service, "graph")
     triples: list[tuple[object, object, object]] = []
@@ -150,29 +151,31 @@ def _clause(text: str, start: int, end: int, prefixes: dict[str, str], base: str
     return Clause(start, end, hit, query, outputs)
 
 
-def clauses(sparql: str) -> list[Clause]:
-    """Our SERVICE clauses in ``sparql``, in text order; [] when it has none. ``KGError``
-    (400) for a clause that is malformed or cannot be placed."""
+def read_clauses(sparql: str, budget: float = 0.0) -> tuple[list[Clause]]:
+    """Our SERVICE clauses in ``sparql``, in text order ([] when it has none), as a 1-tuple
+    (the shape of a worker's read, ``executor.read_with``, which runs this within the parse
+    budget). ``KGError`` (400) for a clause that is malformed or cannot be placed."""
     with parser_lock():  # rdflib's grammar is one shared object, not thread-safe
-        whole = parse_query(sparql)
+        try:
+            whole = parse_query(sparql)
+        except KGError:  # not readable here: the engine reads it and reports its own errors
+            return ([],)
         ours = sum(1 for n in nodes(whole.algebra) if n.name == "ServiceGraphPattern"
                    and str(dict.get(n, "term")) == SERVICE)
         if not ours:
-            return []
-        prefixes = {str(p): str(ns) for p, ns in whole.prologue.namespace_manager.namespaces()}
-        base = whole.prologue.base
+            return ([],)
         found: list[Clause] = []
         for _, start, end in _SCANNER.scan_string(sparql):
             if sparql[start:start + 7].upper() != "SERVICE":
                 continue  # a string, an IRI or a comment, passed over whole
-            clause = _clause(sparql, start, end, prefixes, base)
+            clause = _clause(sparql, start, end, whole.prologue)
             if clause is not None:
                 found.append(clause)
     if len(found) != ours:
         raise KGError(ErrorKind.BAD_INPUT, f"the query calls SERVICE <{SERVICE}> {ours} "
                       f"time(s) but {len(found)} clause(s) could be placed: write each one "
                       "directly in a group, not nested in another SERVICE")
-    return found
+    return (found,)
 
 
 def _bindings(clause: Clause, index: SearchIndex) -> tuple[list[str], list[list[str]]]:
@@ -210,12 +213,8 @@ def marked(snippet: str, marks: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def rewrite(sparql: str, index: SearchIndex) -> str | None:
-    """``sparql`` with each of our SERVICE clauses replaced by its hits (``VALUES``), or None
-    when it has none."""
-    found = clauses(sparql)
-    if not found:
-        return None
+def splice(sparql: str, found: list[Clause], index: SearchIndex) -> str:
+    """``sparql`` with each clause of ``found`` replaced by its hits (a ``VALUES`` table)."""
     out: list[str] = []
     last = 0
     for clause in found:
@@ -226,3 +225,10 @@ def rewrite(sparql: str, index: SearchIndex) -> str | None:
         last = clause.end
     out.append(sparql[last:])
     return "".join(out)
+
+
+def rewrite(sparql: str, index: SearchIndex) -> str | None:
+    """``sparql`` with our SERVICE clauses answered, or None when it has none (in this
+    thread: the service reads the clauses in a worker first, ``web/search.py``)."""
+    found = read_clauses(sparql)[0]
+    return splice(sparql, found, index) if found else None

@@ -25,7 +25,7 @@ from ..errors import ErrorKind, KGError
 from ..knowledge.explain import parse_iri
 from ..protocol import searchquery
 from ..protocol.search import KINDS, MAX_LIMIT, Query, SearchIndex, answer
-from ..store.executor import read_query
+from ..store.executor import read_with
 from . import conditional
 from .context import AppState, state
 from .iris import page_url
@@ -129,18 +129,13 @@ def run(st: AppState, query: Query) -> dict[str, Any]:
 
 def sparql_with_hits(st: AppState, sparql: str) -> str:
     """``sparql`` with our SERVICE clauses answered (:mod:`alliance_kg.protocol.searchquery`),
-    or as it is. The query is read first by a worker within the parse budget (as the remote
-    store's SERVICE check does), so the parse here is known to be quick; a query rdflib cannot
-    read is left to the engine, which reports its own errors."""
+    or as it is. The clauses are read by a worker within the parse budget (as the remote
+    store's SERVICE check reads); a query rdflib cannot read is left to the engine, which
+    reports its own errors; a malformed clause of ours is 400."""
     if not searchquery.mentions(sparql):
         return sparql
-    try:
-        _, endpoints = read_query(st.store, sparql)
-    except KGError:
-        return sparql
-    if searchquery.SERVICE not in endpoints:
-        return sparql
-    return searchquery.rewrite(sparql, index_of(st)) or sparql
+    found = read_with(st.store, sparql, searchquery.read_clauses)[0]
+    return searchquery.splice(sparql, found, index_of(st)) if found else sparql
 
 
 def _choose() -> str:

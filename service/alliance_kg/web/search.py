@@ -25,6 +25,7 @@ from ..errors import ErrorKind, KGError
 from ..knowledge.explain import parse_iri
 from ..protocol import searchquery
 from ..protocol.search import KINDS, MAX_LIMIT, Query, SearchIndex, answer
+from ..store.analysis import QueryFacts
 from ..store.executor import read_with
 from . import conditional
 from .context import AppState, state
@@ -127,15 +128,18 @@ def run(st: AppState, query: Query) -> dict[str, Any]:
     return found
 
 
-def sparql_with_hits(st: AppState, sparql: str) -> str:
-    """``sparql`` with our SERVICE clauses answered (:mod:`alliance_kg.protocol.searchquery`),
-    or as it is. The clauses are read by a worker within the parse budget (as the remote
-    store's SERVICE check reads); a query rdflib cannot read is left to the engine, which
-    reports its own errors; a malformed clause of ours is 400."""
+def sparql_with_hits(st: AppState, sparql: str) -> tuple[str, QueryFacts | None]:
+    """``sparql`` with our SERVICE clauses answered (:mod:`alliance_kg.protocol.searchquery`)
+    and the facts of the new text, or ``(sparql, None)``. The clauses are read by a worker
+    within the parse budget (as the remote store's SERVICE check reads); a query rdflib
+    cannot read is left to the engine, which reports its own errors; a malformed clause of
+    ours is 400."""
     if not searchquery.mentions(sparql):
-        return sparql
-    found = read_with(st.store, sparql, searchquery.read_clauses)[0]
-    return searchquery.splice(sparql, found, index_of(st)) if found else sparql
+        return sparql, None
+    found, facts = read_with(st.store, sparql, searchquery.read_clauses)
+    if not found:
+        return sparql, None
+    return searchquery.splice(sparql, found, index_of(st)), facts
 
 
 def _choose() -> str:

@@ -142,8 +142,8 @@ def run_query(p: params.Params, query: str) -> Response:
                                f"query of {len(query)} characters is over the limit of "
                                f"{settings.max_query_length}")
     dataset = protocol_dataset(p)
-    query = search.sparql_with_hits(st, query)  # SERVICE <…/search> answered from our index
-    facts = FACTS.get(query)
+    query, known = search.sparql_with_hits(st, query)  # SERVICE <…/search>: from our index
+    facts = known or FACTS.get(query)
     facts = check_remote_services(st.store, query, facts)
     format_params = p.getlist("format") or p.getlist("output")
     accept = request.headers.get("Accept", "")

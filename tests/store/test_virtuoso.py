@@ -93,7 +93,7 @@ def test_every_competency_question_answers_as_embedded(
 def test_the_loaded_dataset_is_the_same(loaded: tuple[RemoteStore, OxigraphStore]) -> None:
     remote, local = loaded
     assert remote.graph_names() == local.graph_names()
-    for g in [None, *local.graph_names()]:
+    for g in [None, ASR, INF]:
         assert remote.count(g) == local.count(g), g
     same_dataset(remote, local)
 

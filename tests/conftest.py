@@ -14,6 +14,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--store", choices=STORES, default="oxigraph",
                      help="store backend the web tests' servers use (remote: a real "
                           "oxigraph serve started by the tests)")
+    parser.addoption("--remote-engine", choices=("oxigraph", "virtuoso"), default="oxigraph",
+                     help="the server behind --store remote: oxigraph serve, or Virtuoso 7 "
+                          "(tests/store/virtuoso_server.py)")
 
 
 @pytest.fixture(scope="session")

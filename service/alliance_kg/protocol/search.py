@@ -231,14 +231,13 @@ _SCHEMA = """
 CREATE TABLE doc(id INTEGER PRIMARY KEY, g TEXT NOT NULL, s TEXT NOT NULL, p TEXT NOT NULL,
                  lang TEXT NOT NULL, text TEXT NOT NULL, kind TEXT NOT NULL,
                  weight REAL NOT NULL, norm TEXT NOT NULL);
-CREATE INDEX doc_s ON doc(s, p);
+CREATE INDEX doc_s ON doc(s, p);  -- named in queries: SQLite has no statistics to choose
 CREATE INDEX doc_g ON doc(g);
 CREATE INDEX doc_norm ON doc(norm);
 CREATE VIRTUAL TABLE fts USING fts5(norm, bi, uni, kind, lang, content='',
     tokenize='unicode61 remove_diacritics 2', prefix='2 3');
 CREATE TABLE types(s TEXT NOT NULL, type TEXT NOT NULL, g TEXT NOT NULL);
 CREATE INDEX types_s ON types(s, type);
-CREATE INDEX types_type ON types(type, s);
 CREATE INDEX types_g ON types(g);
 CREATE TABLE vocab(id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE, n INTEGER NOT NULL);
 CREATE VIRTUAL TABLE vocab_tri USING fts5(term, content='', tokenize='trigram', detail=none);
@@ -322,10 +321,11 @@ class SearchIndex:
                     row = _text_row(q)
                     if row is not None:
                         gone.extend(r[0] for r in db.execute(
-                            "SELECT id FROM doc WHERE s = ? AND p = ? AND g = ? AND lang = ? "
-                            "AND text = ?", (row[1], row[2], row[0], row[3], row[4])))
+                            "SELECT id FROM doc INDEXED BY doc_s WHERE s = ? AND p = ? AND g = ? "
+                            "AND lang = ? AND text = ?", (row[1], row[2], row[0], row[3], row[4])))
                     elif (t := _type_row(q)) is not None:
-                        db.execute("DELETE FROM types WHERE s = ? AND type = ? AND g = ?", t)
+                        db.execute("DELETE FROM types INDEXED BY types_s WHERE s = ? AND "
+                                   "type = ? AND g = ?", t)
                 self._delete_docs(gone)
                 self._insert(added)
                 db.execute("COMMIT")
@@ -498,7 +498,8 @@ class SearchIndex:
             else:
                 ids = [r[0] for r in db.execute(
                     "SELECT fts.rowid FROM fts JOIN doc d ON d.id = fts.rowid WHERE fts MATCH ? "
-                    "AND EXISTS (SELECT 1 FROM types t WHERE t.s = d.s AND t.type = ?) "
+                    "AND EXISTS (SELECT 1 FROM types t INDEXED BY types_s WHERE t.s = d.s "
+                    "AND t.type = ?) "
                     "ORDER BY fts.rowid LIMIT ?", (match, query.type, pool))]
             marks = ",".join("?" * len(exact))
             ids += [r[0] for r in db.execute(
@@ -517,7 +518,8 @@ class SearchIndex:
                     sql += " AND (lang = ? OR lang LIKE ?)"
                     args += [query.lang, query.lang + "-%"]
                 if query.type is not None:
-                    sql += " AND s IN (SELECT s FROM types WHERE type = ?)"
+                    sql += (" AND EXISTS (SELECT 1 FROM types t INDEXED BY types_s "
+                            "WHERE t.s = doc.s AND t.type = ?)")
                     args.append(query.type)
                 rows += db.execute(sql, args).fetchall()
             best: dict[tuple[str, str], tuple[float, int, Hit]] = {}
@@ -546,7 +548,8 @@ class SearchIndex:
 
     def _label(self, iri: str, lang: str | None) -> str | None:
         rows = self._db.execute(
-            "SELECT p, lang, text FROM doc WHERE s = ? AND p IN (?, ?, ?, ?, ?, ?)",
+            "SELECT p, lang, text FROM doc INDEXED BY doc_s WHERE s = ? AND p IN "
+            "(?, ?, ?, ?, ?, ?)",
             (iri, *NAMING)).fetchall()
         if not rows:
             return None
@@ -560,7 +563,8 @@ class SearchIndex:
         return str(min(rows, key=rank)[2])
 
     def _types(self, iri: str) -> list[str]:
-        rows = self._db.execute("SELECT DISTINCT type, g FROM types WHERE s = ?",
+        rows = self._db.execute("SELECT DISTINCT type, g FROM types INDEXED BY types_s "
+                                "WHERE s = ?",
                                 (iri,)).fetchall()
         stated = {t for t, g in rows if g != INFERRED_IRI}
         inferred = {t for t, g in rows if g == INFERRED_IRI} - stated

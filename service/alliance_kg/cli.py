@@ -217,7 +217,50 @@ def validate(files: tuple[str, ...], shapes: tuple[Path, ...], ontology: tuple[P
     _write(report.render(report_format).encode("utf-8"), output)
     if output is not None or report_format != "text":
         click.echo(f"alliance-kg: {report.summary()}", err=True)
+    if "-" not in files:  # standard input cannot be read twice
+        from .knowledge.sources import report_text
+
+        for line in report_text(load_files(data_paths)).splitlines():
+            click.echo(f"alliance-kg: {line}", err=True)
     sys.exit(EXIT_OK if report.conforms else EXIT_VIOLATIONS)
+
+
+# -- new-source ----------------------------------------------------------------------------------
+
+
+@main.command("new-source")
+@click.argument("text_file", metavar="TEXT")
+@click.option("--name", "slug", default=None, metavar="SLUG",
+              help="The source's name in its IRIs, akr:SLUG and akr:SLUG-sNN (default: from "
+                   "the file name).")
+@click.option("--title", default=None, help="The article's title (default: its first line).")
+@click.option("--author", default=None, metavar="SLUG",
+              help="Who wrote it: akr:SLUG, a person described in the data (dcterms:creator).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the TriG (default: data/sources/SLUG.trig of the project).")
+@click.option("--force", is_flag=True, help="Replace an existing file (its facts are lost).")
+@ROOT_OPTION
+def new_source(text_file: str, slug: str | None, title: str | None, author: str | None,
+               output: Path | None, force: bool, root: Path | None) -> None:
+    """Scaffold a source from the plain text of an article: the article and one akg:Sentence
+    per sentence (exact text, paragraph, position, stable IRIs), with an empty graph block per
+    sentence for its facts. Exit 0 written, 1 the file exists (give --force), 2 bad input."""
+    from .knowledge.load import read_bytes
+    from .knowledge.sources import slug_of, write_scaffold
+
+    try:
+        name = slug or slug_of(text_file)
+        try:
+            text = read_bytes(text_file).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise KGError(ErrorKind.BAD_INPUT, f"not UTF-8 text: {exc.reason}",
+                          file=text_file) from None
+        target = output or _settings(root).root / "data" / "sources" / f"{name}.trig"
+        count = write_scaffold(target, text, name, title=title, author=author, force=force)
+    except KGError as err:
+        fail(err)
+    click.echo(f"alliance-kg: wrote akr:{name} with {count} sentences to {_display(target)}",
+               err=True)
 
 
 # -- query ---------------------------------------------------------------------------------------

@@ -25,9 +25,11 @@ import pyoxigraph as ox
 import pyparsing
 import rdflib
 import rdflib.plugins.sparql
+from pyparsing import ParseResults
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
 from rdflib.term import Node, Variable
@@ -51,9 +53,13 @@ _UNORDERED_WRAPPERS = {"SelectQuery", "Slice", "Project", "Distinct", "Reduced",
                        "ConstructQuery", "DescribeQuery", "AskQuery"}
 
 
-def parse_query(sparql: str) -> Query:
-    """Parse (with our prefixes pre-declared) or raise ``KGError(BAD_INPUT)`` with line:col."""
+def parse_query(sparql: str, tree: ParseResults | None = None) -> Query:
+    """Parse (with our prefixes pre-declared) or raise ``KGError(BAD_INPUT)`` with line:col;
+    ``tree``, rdflib's parse of ``sparql`` where the caller has it, is translated, not read
+    again."""
     try:
+        if tree is not None:
+            return translateQuery(tree, initNs=PREFIXES)
         return prepareQuery(sparql, initNs=PREFIXES)
     except pyparsing.ParseBaseException as exc:
         found = f", found {exc.found}" if getattr(exc, "found", "") else ""

@@ -34,8 +34,11 @@ from .prepared import parser_lock
 #: parse-tree nodes whose value differs from one evaluation to the next
 NONDETERMINISTIC = frozenset({"Builtin_NOW", "Builtin_RAND", "Builtin_UUID", "Builtin_STRUUID",
                               "Builtin_BNODE", "ServiceGraphPattern"})
-#: seconds rdflib may spend reading one query inside a worker
+#: CPU seconds rdflib may spend reading one query inside a worker
 BUDGET_SECONDS = 0.5
+#: wall seconds the request waits for a worker's reading before killing the worker: the budget
+#: is CPU time (a loaded machine must not refuse an ordinary query), this is the backstop
+READ_WAIT_SECONDS = BUDGET_SECONDS * 4 + 2.0
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,10 @@ def nodes(tree: object) -> Iterator[CompValue]:
 def _facts(text: str) -> QueryFacts:
     with parser_lock():  # rdflib's grammar is one shared object, not thread-safe
         parsed = parseQuery(text)
+    return _facts_of(parsed)
+
+
+def _facts_of(parsed: ParseResults) -> QueryFacts:
     query = parsed[1]
     names = {node.name for node in nodes(query)}
     return QueryFacts(read=True, has_dataset=bool(dict.get(query, "datasetClause")),
@@ -84,19 +91,20 @@ def _raise_over_budget(signum: int, frame: FrameType | None) -> None:
 
 @contextmanager
 def _budget(budget: float | None) -> Iterator[None]:
-    """Raise :class:`_OverBudget` after ``budget`` seconds (SIGALRM: only in a process's main
-    thread; elsewhere unbounded)."""
+    """Raise :class:`_OverBudget` after ``budget`` seconds of this process's CPU time (SIGPROF:
+    only in a process's main thread; elsewhere unbounded). CPU, not wall time: other jobs on
+    the machine must not make an ordinary query unreadable."""
     timed = budget is not None and threading.current_thread() is threading.main_thread()
     previous = None
     if timed:
-        previous = signal.signal(signal.SIGALRM, _raise_over_budget)
-        signal.setitimer(signal.ITIMER_REAL, budget or 0.0)
+        previous = signal.signal(signal.SIGPROF, _raise_over_budget)
+        signal.setitimer(signal.ITIMER_PROF, budget or 0.0)
     try:
         yield
     finally:
         if timed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, previous)
 
 
 def analyse(text: str, budget: float | None = None) -> QueryFacts:
@@ -117,10 +125,13 @@ def read_services(text: str, budget: float) -> tuple[QueryFacts, list[str | None
     ``budget`` seconds, cannot be checked, so it is ``KGError(BAD_INPUT)`` (with the position
     of a syntax error). Runs in a worker (see ``executor.read_query``)."""
     try:
-        with _budget(budget):
-            facts = analyse(text)
-            with parser_lock():  # BAD_INPUT with the position when rdflib cannot read it
-                query = parse_query(text)
+        with _budget(budget), parser_lock():
+            try:
+                tree = parseQuery(text)
+            except Exception:  # parse_query reports it: BAD_INPUT with the position
+                tree = None
+            facts = _facts_of(tree) if tree is not None else UNREAD  # before translating it
+            query = parse_query(text, tree)
     except (_OverBudget, RecursionError, MemoryError):
         raise KGError(ErrorKind.BAD_INPUT, f"the query could not be read within {budget:g} s "
                       "(its SERVICE clauses must be checked before it is sent): simplify it, "

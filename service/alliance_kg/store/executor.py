@@ -36,7 +36,14 @@ from typing import Any, NamedTuple, get_args
 from ..errors import ErrorKind, KGError
 from ..formats import BY_KEY, Format
 from . import sandbox
-from .analysis import BUDGET_SECONDS, UNREAD, QueryFacts, analyse, read_services
+from .analysis import (
+    BUDGET_SECONDS,
+    READ_WAIT_SECONDS,
+    UNREAD,
+    QueryFacts,
+    analyse,
+    read_services,
+)
 from .base import GraphName, QueryForm, Store
 
 #: seconds a killed or retired worker gets to go away before we stop waiting for it
@@ -385,7 +392,7 @@ def read_with(store: Store, sparql: str, reader: Callable[[str, float], tuple[An
     if not sandbox.supported():
         return reader(sparql, BUDGET_SECONDS)
     try:
-        message = _in_worker(_pool(store), store, (None, sparql, reader), BUDGET_SECONDS + 2.0)
+        message = _in_worker(_pool(store), store, (None, sparql, reader), READ_WAIT_SECONDS)
     except KGError as exc:
         if exc.kind is not ErrorKind.TIMEOUT:
             raise
@@ -406,7 +413,7 @@ def read_query(store: Store, sparql: str) -> tuple[QueryFacts, list[str | None]]
     if not sandbox.supported():  # no killable workers here: bounded only by SIGALRM's absence
         return read_services(sparql, BUDGET_SECONDS)
     try:
-        message = _in_worker(_pool(store), store, (None, sparql), BUDGET_SECONDS + 2.0)
+        message = _in_worker(_pool(store), store, (None, sparql), READ_WAIT_SECONDS)
     except KGError as exc:
         if exc.kind is not ErrorKind.TIMEOUT:
             raise

@@ -21,7 +21,9 @@ class ErrorKind(Enum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type"
     TOO_LARGE = "too-large"  #: body, query or result over a configured limit
     TIMEOUT = "timeout"
-    UNAVAILABLE = "unavailable"  #: a backing service (a remote store) cannot be reached
+    UNAVAILABLE = "unavailable"  #: a backing service (a SERVICE endpoint) failed
+    #: the store's own engine (a remote store) is down or refusing: the service is, for now
+    STORE_UNAVAILABLE = "store-unavailable"
     UPSTREAM_TIMEOUT = "upstream-timeout"  #: a SERVICE endpoint did not answer in time
     INCONSISTENT = "inconsistent"  #: the OWL closure shows a contradiction
     INTERNAL = "internal"

@@ -48,6 +48,7 @@ STATUS: dict[ErrorKind, int] = {
     ErrorKind.INTERNAL: 500,
     ErrorKind.TIMEOUT: 503,
     ErrorKind.UNAVAILABLE: 502,
+    ErrorKind.STORE_UNAVAILABLE: 503,  #: with Retry-After: the engine behind a remote store
     ErrorKind.UPSTREAM_TIMEOUT: 504,
 }
 

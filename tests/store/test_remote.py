@@ -23,7 +23,7 @@ def test_server_down_is_a_clear_error() -> None:
     store = RemoteStore(f"http://127.0.0.1:{free_port()}/query", timeout=2)
     with pytest.raises(KGError) as err:
         store.query("ASK { ?s ?p ?o }")
-    assert err.value.kind is ErrorKind.UNAVAILABLE
+    assert err.value.kind is ErrorKind.STORE_UNAVAILABLE
     assert "cannot reach the remote store" in err.value.message
 
 

@@ -33,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "store"))
 
 from oxigraph_server import OxigraphServer, start_oxigraph  # noqa: E402
+from virtuoso_server import VirtuosoServer, start_virtuoso  # noqa: E402
 
 FIXTURE = HERE / "data" / "fixture.trig"
 TOKEN = "test-token-7f3a9c"
@@ -56,7 +57,8 @@ class Server:
     log: Path
     settings: dict[str, Any] = field(default_factory=dict)
     token: str | None = None
-    backing: OxigraphServer | None = None  #: the remote store's server, for store="remote"
+    #: the remote store's server, for store="remote"
+    backing: OxigraphServer | VirtuosoServer | None = None
 
     @property
     def sparql(self) -> str:
@@ -76,7 +78,11 @@ class Server:
 def start_server(tmp: Path, name: str, **overrides: Any) -> Server:
     port = free_port()
     backing = None
-    if overrides.get("store") == "remote":
+    engine = overrides.pop("remote_engine", "oxigraph")
+    if overrides.get("store") == "remote" and engine == "virtuoso":
+        backing = start_virtuoso(tmp / "virtuoso")
+        overrides.update(backing.settings())
+    elif overrides.get("store") == "remote" and "remote_query_url" not in overrides:
         backing = start_oxigraph(tmp)
         overrides.update(remote_query_url=backing.query_url,
                          remote_update_url=backing.update_url,
@@ -141,7 +147,8 @@ def ro_server(tmp_path_factory: pytest.TempPathFactory,
     dataset = built_dataset() or FIXTURE
     server = start_server(tmp, "ro", dataset=str(dataset), allow_update=False,
                           query_timeout=1.0, max_results=1000, max_query_length=5000,
-                          max_body_bytes=200_000, store=pytestconfig.getoption("store"))
+                          max_body_bytes=200_000, store=pytestconfig.getoption("store"),
+                          remote_engine=pytestconfig.getoption("remote_engine"))
     yield server
     stop_server(server)
 
@@ -153,6 +160,7 @@ def rw_server(tmp_path_factory: pytest.TempPathFactory,
     server = start_server(tmp, "rw", dataset=str(FIXTURE), allow_update=True, token=TOKEN,
                           validate_on_update=True, query_timeout=5.0,
                           store=pytestconfig.getoption("store"),
+                          remote_engine=pytestconfig.getoption("remote_engine"),
                           max_body_bytes=1_000_000)
     yield server
     stop_server(server)

@@ -139,11 +139,13 @@ class RemoteStore(Store):
             raise KGError(ErrorKind.TIMEOUT, f"the remote store at {url} did not answer within "
                                              f"{self.timeout:g} s") from None
         except requests.RequestException as exc:
-            raise KGError(ErrorKind.UNAVAILABLE,
+            # the engine is down or restarting: 503 with Retry-After, nothing was written
+            # (a write is acknowledged only after the engine answered it)
+            raise KGError(ErrorKind.STORE_UNAVAILABLE,
                           f"cannot reach the remote store at {url}: {exc}") from None
         self.dialect.check(response)
         if response.status_code in (502, 503, 504):
-            raise KGError(ErrorKind.UNAVAILABLE, f"the remote store at {url} is unavailable "
+            raise KGError(ErrorKind.STORE_UNAVAILABLE, f"the remote store at {url} is unavailable "
                                                  f"({response.status_code}): {response.text[:500]}")
         if response.status_code >= 500:
             # servers (Oxigraph among them) answer 500 when an update's operation fails, e.g.

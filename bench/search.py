@@ -98,7 +98,7 @@ def in_process(path: Path) -> dict[str, float]:
     rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
     state = ox.NamedNode("https://w3id.org/alliance-kg/ontology/State")
     adds, removes = [], []
-    for i in range(100):
+    for i in range(300):
         s = ox.NamedNode(f"{GEN}bench-{i}")
         quads = [ox.Quad(s, rdf_type, state, graph),
                  ox.Quad(s, rdfs_label, ox.Literal(f"Bench state {i}", language="en"), graph),

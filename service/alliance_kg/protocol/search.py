@@ -301,6 +301,12 @@ class SearchIndex:
         start = time.perf_counter()
         index = cls()
         index.apply((), quads, ())
+        # one segment per table: the small segments each write adds then merge among
+        # themselves, instead of cascading into the build's (a one-entity write's p99 at 10^6
+        # was 24 ms to 48 ms, FTS5's automatic merges; the store's own write takes 10 ms)
+        with index._lock:
+            index._db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
+            index._db.execute("INSERT INTO vocab_tri(vocab_tri) VALUES ('optimize')")
         index.build_seconds = time.perf_counter() - start
         return index
 

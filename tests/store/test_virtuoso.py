@@ -11,7 +11,10 @@ one is noticed.
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +22,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from rdflib.compare import to_isomorphic
-from virtuoso_server import VirtuosoServer, start_virtuoso
+from virtuoso_server import PASSWORD, VirtuosoServer, start_virtuoso
 
 from alliance_kg.config import Settings
 from alliance_kg.errors import ErrorKind, KGError
@@ -240,3 +243,38 @@ def test_an_answer_cut_at_virtuoso_s_time_limit_is_refused(tmp_path: Path) -> No
         store.close()
     finally:
         server.stop()
+
+
+def _documented(command: str) -> str:
+    """The shell line of docs/STORES.md, "Moving to your own engine", that runs ``command``."""
+    text = (ROOT / "docs" / "STORES.md").read_text(encoding="utf-8")
+    section = text.split("## Moving to your own engine", 1)[1]
+    (line,) = [x for x in section.splitlines() if x.startswith(command)]
+    return line
+
+
+@pytest.mark.slow
+def test_bulk_move_as_documented(virtuoso_server: VirtuosoServer, tmp_path: Path) -> None:
+    """Export from an embedded store's directory, Virtuoso's bulk loader, the store serves it."""
+    data = ensure_built(Settings.from_env({}, root=ROOT)).read_bytes()
+    local, reference = OxigraphStore(str(tmp_path / "db")), OxigraphStore()
+    for store in (local, reference):
+        store.load(data, TRIG)
+        store.load(b"<http://x/only-in-default> <http://x/p> 1 .", TTL)
+    local.close()
+    del local  # RocksDB's lock goes with the object
+    import_dir = virtuoso_server.location / "import"  # under its DirsAllowed
+    import_dir.mkdir(exist_ok=True)
+    env = {**os.environ, "DB": str(tmp_path / "db"), "VIRTUOSO_SQL_PORT":
+           str(virtuoso_server.sql_port), "DBA_PASSWORD": PASSWORD, "IMPORT_DIR": str(import_dir)}
+    export = _documented("python3 -c").replace("python3", sys.executable, 1)
+    subprocess.run(["bash", "-c", export], cwd=import_dir, env=env, check=True)
+    virtuoso_server.clear()
+    done = subprocess.run(["bash", "-c", _documented("isql-vt")], cwd=import_dir, env=env,
+                          check=True, capture_output=True, text=True)
+    assert "Error" not in done.stdout + done.stderr, done.stdout + done.stderr
+    remote = virtuoso_server.store(timeout=30)
+    assert remote.count(None) == reference.count(None) == 1
+    same_dataset(remote, reference)
+    remote.close()
+    virtuoso_server.clear()

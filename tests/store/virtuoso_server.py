@@ -160,7 +160,7 @@ class VirtuosoServer:
 
     def clear(self) -> None:
         """Drop every graph but Virtuoso's own."""
-        store = self.store()
+        store = self.store(timeout=60)
         names = store.graph_names()
         home = Virtuoso.default_graph
         self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in [*names, home]))

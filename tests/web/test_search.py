@@ -107,6 +107,17 @@ def test_bad_input_is_400_with_the_reason(ro: Server) -> None:
     assert r.status_code == 406
 
 
+def test_the_work_of_one_search_is_bounded(ro: Server) -> None:
+    # 40 misspelt words: only the first 16 are searched, 4 of them corrected
+    text = " ".join(f"qzx{chr(97 + i % 26)}{chr(97 + i // 26)}" for i in range(40))[:200]
+    answer = search(ro, q=text)
+    assert answer["hits"] == [] and answer["took_ms"] < 2000
+    clause = 'SERVICE <https://w3id.org/alliance-kg/search> { ?s search:query "japan" }'
+    r = requests.get(ro.sparql, params={"query": SEARCH + "SELECT * WHERE { "
+                                        + " ".join([clause] * 9) + " }"}, timeout=10)
+    assert r.status_code == 400 and "at most 8" in r.text
+
+
 def test_results_page_for_browsers(ro: Server) -> None:
     r = requests.get(ro.url + "/search", params={"q": "Taiwan"},
                      headers={"Accept": "text/html"}, timeout=10)

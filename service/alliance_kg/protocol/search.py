@@ -80,6 +80,9 @@ INFERRED_IRI = str(INFERRED)
 
 #: a query longer than this is refused (400): it would only be slower, never better
 MAX_QUERY_CHARS = 200
+#: words of a text searched (the rest are left out), and of them the ones spell-corrected
+MAX_WORDS = 16
+MAX_CORRECTED = 4
 #: hits one search may return
 MAX_LIMIT = 100
 #: a literal's first characters indexed (a longer one is still found by its beginning)
@@ -428,13 +431,13 @@ class SearchIndex:
         if db.execute("SELECT 1 FROM vocab WHERE term >= ? AND term < ? LIMIT 1",
                       (token, token + "\U0010ffff")).fetchone():
             return []
-        if len(token) < 4:
+        if not 4 <= len(token) <= 32:
             return []
         cap = 1 if len(token) < 8 else 2
         trigrams = {token[i:i + 3] for i in range(len(token) - 2)}
         match = " OR ".join(_fts_string(t) for t in sorted(trigrams))
         rows = db.execute("SELECT v.term, v.n FROM vocab_tri JOIN vocab v ON v.id = "
-                          "vocab_tri.rowid WHERE vocab_tri MATCH ? ORDER BY rank LIMIT 200",
+                          "vocab_tri.rowid WHERE vocab_tri MATCH ? ORDER BY rank LIMIT 50",
                           (match,)).fetchall()
         whole: list[tuple[int, int, str]] = []
         begun: list[tuple[int, int, str]] = []
@@ -453,14 +456,14 @@ class SearchIndex:
         latin: list[str] = []
         cjk: list[str] = []
         corrected = False
-        tokens = words(norm)
+        tokens = words(norm)[:MAX_WORDS]
         for n, token in enumerate(tokens):
             # the last word may be unfinished (typing): a prefix; the others are whole words
             # (a one-letter prefix in the middle would expand to thousands of words)
             last = n == len(tokens) - 1 and not norm[-1:].isspace()
             alternatives = [f"norm : {_fts_string(token)}{' *' if last else ''}"]
             latin.append(token)
-            fixes = self._corrections(token)
+            fixes = self._corrections(token) if n < MAX_CORRECTED else []
             if fixes:
                 corrected = True
                 latin.extend(fixes)

@@ -58,6 +58,8 @@ from .search import KINDS, Query, SearchIndex
 SERVICE = BASE + "search"
 #: the vocabulary of the group
 NS = BASE + "search#"
+#: searches one query may make
+MAX_CLAUSES = 8
 #: hits one SERVICE clause may bind
 MAX_HITS = 1000
 DEFAULT_HITS = 100
@@ -197,6 +199,9 @@ def read_clauses(sparql: str, budget: float = 0.0
         ours = sum(1 for n in services if str(dict.get(n, "term")) == SERVICE)
         if not ours:
             return ([], None)
+        if ours > MAX_CLAUSES:
+            raise KGError(ErrorKind.BAD_INPUT, f"the query calls SERVICE <{SERVICE}> {ours} "
+                          f"times; at most {MAX_CLAUSES} searches per query")
         names = {n.name for n in nodes(whole.algebra)}
         facts = QueryFacts(read=True, has_dataset=bool(whole.algebra.get("datasetClause")),
                            deterministic=not (names & NONDETERMINISTIC - {

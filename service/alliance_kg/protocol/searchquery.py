@@ -188,8 +188,9 @@ def read_clauses(sparql: str, budget: float = 0.0
                  ) -> tuple[list[Clause], QueryFacts | None]:
     """Our SERVICE clauses in ``sparql``, in text order ([] when it has none), and the facts
     of the query once they are answered (what the engine's worker would read again from the
-    longer text): the shape of a worker's read (``executor.read_with`` runs this within the
-    parse budget). ``KGError`` (400) for a clause that is malformed or cannot be placed."""
+    longer text): the shape of a worker's read (``executor.read_with`` runs this in a query
+    worker, killed past the read wait). ``KGError`` (400) for a clause that is malformed or
+    cannot be placed."""
     with parser_lock():  # rdflib's grammar is one shared object, not thread-safe
         try:
             whole = parse_query(sparql)

@@ -130,10 +130,10 @@ def run(st: AppState, query: Query) -> dict[str, Any]:
 
 def sparql_with_hits(st: AppState, sparql: str) -> tuple[str, QueryFacts | None]:
     """``sparql`` with our SERVICE clauses answered (:mod:`alliance_kg.protocol.searchquery`)
-    and the facts of the new text, or ``(sparql, None)``. The clauses are read by a worker
-    within the parse budget (as the remote store's SERVICE check reads); a query rdflib
-    cannot read is left to the engine, which reports its own errors; a malformed clause of
-    ours is 400."""
+    and the facts of the new text, or ``(sparql, None)``. The clauses are read by a query
+    worker, killed past the read wait (as the remote store's SERVICE check reads); a query
+    rdflib cannot read is left to the engine, which reports its own errors; a malformed
+    clause of ours is 400."""
     if not searchquery.mentions(sparql):
         return sparql, None
     found, facts = read_with(st.store, sparql, searchquery.read_clauses)

@@ -41,6 +41,8 @@ class Dialect:
     #: a query given default graphs and no named graph still sees every graph in GRAPH ?g
     #: (so "no named graph" has to be said by naming one that does not exist)
     no_named_means_all: bool = False
+    #: the query listing the graphs by a scan of every quad
+    graph_scan: str = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
     #: "every named graph but the engine's own" can be said by excluding those (a pragma)
     #: rather than naming all of ours (Virtuoso takes 9 s over 600 named-graph-uri parameters)
     excludes_graphs: bool = False
@@ -105,6 +107,9 @@ class Virtuoso(Dialect):
     #: default-graph-uri without named-graph-uri leaves GRAPH ?g ranging over every graph
     no_named_means_all: bool = True
     excludes_graphs: bool = True
+    #: the plain scan takes 13.5 s over the built dataset (7 500 quads, 53 graphs); with a
+    #: filter every graph name passes anyway, Virtuoso picks another plan: 0.02 s
+    graph_scan: str = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?g)) }"
     #: its SPARQL compiler gives up on one INSERT DATA of a few thousand triples ("generated
     #: SQL text has exceeded 10000 lines of code"; "memory exhausted" near 5000)
     data_chunk: int | None = 1000

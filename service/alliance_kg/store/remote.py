@@ -54,9 +54,8 @@ PROLOGUE = " ".join(f"PREFIX {p}: <{ns}>" for p, ns in PREFIXES.items()) + "\n"
 _FORMS: dict[str, QueryForm] = {"SelectQuery": "SELECT", "AskQuery": "ASK",
                                 "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
 _JSON, _NT = BY_KEY["json"], BY_KEY["ntriples"]
-#: the graph names, per graph (see ``RemoteStore.graph_names``), and by a scan of every quad
+#: the graph names, one row per graph (``RemoteStore.graph_names``; the scan: ``graph_scan``)
 _LIST_GRAPHS = "SELECT ?g WHERE { GRAPH ?g { } FILTER EXISTS { GRAPH ?g { ?s ?p ?o } } }"
-_SCAN_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
 #: named in named-graph-uri to say "no named graph" to a server that reads silence as "all"
 _NO_GRAPH = "urn:x-alliance-kg:no-graph"
 
@@ -284,7 +283,7 @@ class RemoteStore(Store):
 
     def _hidden_graphs(self) -> list[str]:
         if self._hidden is None:
-            rows = self._select(_SCAN_GRAPHS)
+            rows = self._select(self.dialect.graph_scan)
             found = {row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode)}
             home = self.dialect.default_graph
             self._hidden = sorted({g for g in found if self.dialect.hidden(g)}
@@ -324,7 +323,7 @@ class RemoteStore(Store):
                 return names
             if self._enumerates_graphs:
                 return []
-        names = self._names(_SCAN_GRAPHS)
+        names = self._names(self.dialect.graph_scan)
         if names:
             self._enumerates_graphs = False
         return names

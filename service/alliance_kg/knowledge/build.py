@@ -62,6 +62,7 @@ from ..namespaces import (
 )
 from . import engines
 from .engines import DEFAULT_REASONER, DEFAULT_SHACL
+from .graphread import triple_set, triples_of
 from .load import QuadTuple, load_files, parse_bytes, read_bytes, repo_sources, union_graph
 from .reason import infer
 from .validate import Origins, validate
@@ -209,7 +210,9 @@ def describe(ds: rdflib.Dataset, source_files: Iterable[str], *,
     # the size of asserted + inferred without a set of both: the smaller one's triples that
     # the larger lacks (a build's inferred graph never repeats an asserted triple)
     small, large = sorted((ds.graph(ASSERTED), ds.graph(INFERRED)), key=len)
-    union = len(large) + sum(1 for t in small if t not in large)
+    members = triple_set(large)
+    union = len(large) + (sum(1 for t in small if t not in large) if members is None
+                          else sum(1 for t in triples_of(small) if t not in members))
     g.add((DATASET_IRI, VOID.triples, Literal(union)))
     for source in sorted(source_files):
         g.add((DATASET_IRI, DCTERMS.source, Literal(source)))
@@ -247,7 +250,7 @@ def serialize_trig(ds: rdflib.Dataset) -> bytes:
                                    + str(g.identifier)))
     # rdflib's Turtle writer reads a graph by subject: a read-only index of the triples by
     # subject is built far faster than a copy into rdflib's memory store, and read once here
-    indexes = [_BySubject(g) for g in graphs]
+    indexes = [_BySubject(triples_of(g)) for g in graphs]
     seen_in: dict[Node, int] = {}
     for index in indexes:
         for node in index.blank_nodes():

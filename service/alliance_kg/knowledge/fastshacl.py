@@ -41,6 +41,7 @@ from rdflib import Graph
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
+from .graphread import triple_set
 from .validate import ValidationReport, _report, _shapes_digest, path_text
 
 #: "fast" (pyshacl-turbo found, pySHACL reported) or "reference: <why>", last call
@@ -79,15 +80,27 @@ class _Chain(Graph):
 
     def triples(self, triple: Any) -> Iterator[Any]:  # type: ignore[override]
         s, p, o = triple
+        if triple == (None, None, None):
+            for g in self._graphs:
+                found = triple_set(g)
+                if found is None:
+                    continue
+                keep = self._predicates
+                for t in found if keep is None else (t for t in found if t[1] in keep):
+                    self.fed += 1
+                    yield t
+            graphs = [g for g in self._graphs if triple_set(g) is None]
+        else:
+            graphs = list(self._graphs)
         if self._predicates is None or p is not None:
             if self._predicates is not None and p not in self._predicates:
                 return
-            for g in self._graphs:
+            for g in graphs:
                 for t in g.triples(triple):
                     self.fed += 1
                     yield t
             return
-        for g in self._graphs:
+        for g in graphs:
             for pred in self._predicates:
                 for t in g.triples((s, pred, o)):
                     self.fed += 1

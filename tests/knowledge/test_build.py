@@ -26,6 +26,7 @@ from alliance_kg.knowledge.build import (
     write_dataset,
 )
 from alliance_kg.knowledge.load import load_files
+from alliance_kg.knowledge.views import DIRECT_TYPES, VIEW_GRAPHS, VOCABULARY
 from alliance_kg.namespaces import ASSERTED, DESCRIPTION, INFERRED, ONTOLOGY, SHAPES, VOID
 
 AKR = "https://w3id.org/alliance-kg/resource/"
@@ -40,8 +41,10 @@ def test_named_graphs(repo: Path) -> None:
     ds = build_dataset(repo)
     sizes = graphs(ds)
     assert set(sizes) == {str(n) for n in (ONTOLOGY, ASSERTED, INFERRED, SHAPES, DESCRIPTION)} | {
-        AKR + "sentence-1", AKR + "sentence-2"}
-    assert sizes[str(ASSERTED)] == 19 and sizes[str(ONTOLOGY)] == 73
+        AKR + "sentence-1", AKR + "sentence-2"} | {str(n) for n in VIEW_GRAPHS}
+    # the 19 data triples, and the build's views (vocabulary labels, direct types; issue 14)
+    assert sizes[str(ASSERTED)] == 19 + sizes[str(VOCABULARY)] + sizes[str(DIRECT_TYPES)] == 60
+    assert sizes[str(ONTOLOGY)] == 73
     # provenance: the sentence graph says who is subordinate to whom; asserted has it too
     fact = (URIRef(AKR + "USFJ"), URIRef(AKG + "subordinateTo"), URIRef(AKR + "INDOPACOM"))
     assert fact in ds.graph(URIRef(AKR + "sentence-1"))
@@ -55,7 +58,7 @@ def test_description_counts_graphs_without_a_build_time(repo: Path) -> None:
     ds = build_dataset(repo)
     d = ds.graph(DESCRIPTION)
     assert (DATASET_IRI, RDF.type, VOID.Dataset) in d
-    assert d.value(ASSERTED, VOID.triples) == Literal(19)
+    assert d.value(ASSERTED, VOID.triples) == Literal(60)  # 19 data + 41 view triples
     assert d.value(URIRef(AKR + "sentence-2"), VOID.triples) == Literal(2)
     sources = sorted(str(s) for s in d.objects(DATASET_IRI, URIRef(
         "http://purl.org/dc/terms/source")))

@@ -156,3 +156,24 @@ def test_a_claim_states_its_stance(dataset: rdflib.Dataset) -> None:
     judged = rows(dataset, "SELECT ?c WHERE { ?c akg:likelihood ?l "
                            "FILTER NOT EXISTS { ?c akg:verdict ?v } }")
     assert judged == []
+
+
+def test_vocabulary_labels_are_in_the_default_graph(dataset: rdflib.Dataset) -> None:
+    """Statuses, ranks and classes showed as bare IRIs unless the query named the ontology."""
+    found = dict(rows(dataset, """SELECT ?status ?label WHERE {
+        akr:jjoc-establishment akg:status ?status . ?status skos:prefLabel ?label }"""))
+    assert found == {URIRef(PREFIXES["akv"] + "planned"): Literal("planned", lang="en")}
+    assert ask(dataset, "ASK { akr:japan a ?c . ?c rdfs:label ?l }")
+    assert ask(dataset, "ASK { akv:planned skos:broader akv:not-yet-in-effect }")
+
+
+def test_the_most_specific_type(dataset: rdflib.Dataset) -> None:
+    """?x a ?type gives every superclass; akg:directType the most specific ones."""
+    everything = {t for t, in rows(dataset, "SELECT ?t WHERE { "
+                                            "akr:joint-force-headquarters-japan a ?t }")}
+    assert len(everything) > 3
+    direct = {t for t, in rows(dataset, "SELECT ?t WHERE { "
+                                        "akr:joint-force-headquarters-japan akg:directType ?t }")}
+    assert direct == {URIRef(PREFIXES["akg"] + "JointForceHeadquarters")}
+    assert rows(dataset, "SELECT ?t WHERE { akr:japan akg:directType ?t }") == [
+        (URIRef(PREFIXES["akg"] + "State"),)]

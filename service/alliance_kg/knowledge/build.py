@@ -13,6 +13,8 @@ serves always conforms) and assembles these named graphs:
 each sentence graph         every named graph of the data files (one per article sentence in
                             ``data/article/claims.trig``), kept as is, for provenance:
                             ``GRAPH ?sentence { ?cmd akg:reportsTo ?boss }``
+``akgraph:vocabulary``,     views the build computes (:mod:`.views`): the vocabulary's labels and
+``akgraph:direct-types``    each resource's most specific types, merged into asserted as well
 ==========================  ====================================================================
 
 :func:`write_dataset` writes it as TriG that is byte-identical for identical input: graphs in
@@ -66,10 +68,11 @@ from .graphread import triple_set, triples_of
 from .load import QuadTuple, load_files, parse_bytes, read_bytes, repo_sources, union_graph
 from .reason import infer
 from .validate import Origins, validate
+from .views import VIEW_GRAPHS, views
 
 Progress = Callable[[str], None]
 
-RESERVED_GRAPHS = frozenset({ASSERTED, INFERRED, ONTOLOGY, SHAPES, DESCRIPTION})
+RESERVED_GRAPHS = frozenset({ASSERTED, INFERRED, ONTOLOGY, SHAPES, DESCRIPTION, *VIEW_GRAPHS})
 #: the dataset described in the description graph (the web layer's default dataset IRI)
 DATASET_IRI = URIRef(BASE + "dataset")
 DATASET_FILE = "alliance-kg.trig"
@@ -140,6 +143,11 @@ def build_dataset(root: Path, *, validate_shapes: bool = True,
                           + "\n".join(f"  {line}" for line in failing),
                           detail=report.to_text())
         clock.lap("validate")
+    # the vocabulary's labels and the direct types, as data graphs the default graph shows
+    # (knowledge/views.py): schema-free, so they change neither reasoning nor the verdict
+    for name, view in views(asserted, inferred, ontology):
+        asserted.addN((s, p, o, asserted) for s, p, o in view)
+        provenance[name] = list(view)
 
     for graph_name, triples in [(ONTOLOGY, list(ontology)), (SHAPES, list(shapes)),
                                 *sorted(provenance.items())]:

@@ -60,6 +60,10 @@ def test_query_editor_completes_entities_by_label_in_either_language(page: Any,
                                                                      ui_server: Any) -> None:
     page.goto(ui_server.url + "/")
     page.wait_for_selector(READY, timeout=20_000)
+    # the query UI has the site's search box too
+    page.locator("input[data-akg-search]").fill("quad")
+    page.wait_for_selector(HITS, timeout=10_000)
+    assert "Quadrilateral Security Dialogue" in page.locator(HITS).first.inner_text()
     # a query being written: the object of a pattern is what we complete
     page.evaluate("() => { const y = window.akgYasgui.getTab().getYasqe();"
                   " y.setValue('SELECT * WHERE {\\n  ?s ?p '); y.focus();"

@@ -118,6 +118,20 @@ def test_the_work_of_one_search_is_bounded(ro: Server) -> None:
     assert r.status_code == 400 and "at most 8" in r.text
 
 
+def test_answers_carry_an_etag_and_a_write_changes_it(ro: Server, rw: Server) -> None:
+    r = requests.get(ro.url + "/search", params={"q": "japan"}, timeout=10)
+    etag = r.headers["ETag"]
+    again = requests.get(ro.url + "/search", params={"q": "japan"},
+                         headers={"If-None-Match": etag}, timeout=10)
+    assert again.status_code == 304
+    first = requests.get(rw.url + "/search", params={"q": "japan"}, timeout=10).headers["ETag"]
+    assert update(rw, 'INSERT DATA { <urn:x:a> <http://www.w3.org/2000/01/rdf-schema#label> '
+                      '"Japan Sea"@en }').status_code == 204
+    r = requests.get(rw.url + "/search", params={"q": "japan"}, headers={"If-None-Match": first},
+                     timeout=10)
+    assert r.status_code == 200 and "urn:x:a" in {h["iri"] for h in r.json()["hits"]}
+
+
 def test_results_page_for_browsers(ro: Server) -> None:
     r = requests.get(ro.url + "/search", params={"q": "Taiwan"},
                      headers={"Accept": "text/html"}, timeout=10)
@@ -177,11 +191,30 @@ def test_sparql_search_errors_are_400_and_look_alikes_are_left_alone(ro: Server)
 # -- the index follows writes ------------------------------------------------------------
 
 
+SOURCE = (Path(__file__).resolve().parents[1] / "knowledge" / "fixtures" / "external"
+          / "wikidata-excerpt.ttl")
+
+
+def graphs(server: Server) -> list[str]:
+    return [r["g"] for r in select(server, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } "
+                                           "ORDER BY ?g")]
+
+
 @pytest.fixture
 def rw(rw_server: Server) -> Iterator[Server]:
+    """The writable server with the fixture's graphs; the graphs a test added are removed
+    after it (the server is shared with the other modules)."""
+    from alliance_kg.knowledge.merge import source_graph
+
     restore_fixture(rw_server)
+    before = graphs(rw_server)
     yield rw_server
+    requests.delete(rw_server.url + "/merge", params={"graph": source_graph(str(SOURCE))},
+                    headers=rw_server.auth(), timeout=60)
+    requests.delete(rw_server.store, params={"graph": "urn:x:notes"},
+                    headers=rw_server.auth(), timeout=10)
     restore_fixture(rw_server)
+    assert graphs(rw_server) == before
 
 
 def test_writes_move_the_index_and_a_refused_write_does_not(rw: Server) -> None:
@@ -220,8 +253,7 @@ def test_writes_move_the_index_and_a_refused_write_does_not(rw: Server) -> None:
 def test_a_merge_brings_its_sources_literals(rw: Server) -> None:
     from alliance_kg.knowledge.merge import source_graph
 
-    source = (Path(__file__).resolve().parents[1] / "knowledge" / "fixtures" / "external"
-              / "wikidata-excerpt.ttl")
+    source = SOURCE
     assert search(rw, q="President of the United States")["hits"] == []
     r = requests.post(rw.url + "/merge", params={"graph": source_graph(str(source)),
                                                  "source": source.name},

@@ -53,6 +53,7 @@ from rdflib.term import Node
 
 from ..errors import ErrorKind, KGError
 from ..namespaces import bind_prefixes
+from .graphread import triples_of
 from .names import compact
 
 Triple = tuple[Node, Node, Node]
@@ -391,7 +392,7 @@ def _instance_closure(asserted: Graph, ontology: Graph, schema: Schema
     facts: set[tuple[int, int, int]] = set()
     for graph in (asserted, ontology):
         is_data = graph is asserted
-        for subject, predicate, obj in graph:
+        for subject, predicate, obj in triples_of(graph):
             t = (code(subject), code(predicate), code(obj))
             if is_data:
                 key = -1 - t[2] if t[1] == type_id else t[1]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
@@ -128,6 +129,12 @@ def run(st: AppState, query: Query) -> dict[str, Any]:
     return found
 
 
+#: the clauses of recent query texts (they depend on the text alone; the hits are searched
+#: for each request): a repeated query skips the worker's parse, 15-20 ms under load
+_CLAUSES: OrderedDict[str, tuple[list[searchquery.Clause], QueryFacts | None]] = OrderedDict()
+_CLAUSES_LOCK = threading.Lock()
+
+
 def sparql_with_hits(st: AppState, sparql: str) -> tuple[str, QueryFacts | None]:
     """``sparql`` with our SERVICE clauses answered (:mod:`alliance_kg.protocol.searchquery`)
     and the facts of the new text, or ``(sparql, None)``. The clauses are read by a query
@@ -136,7 +143,15 @@ def sparql_with_hits(st: AppState, sparql: str) -> tuple[str, QueryFacts | None]
     clause of ours is 400."""
     if not searchquery.mentions(sparql):
         return sparql, None
-    found, facts = read_with(st.store, sparql, searchquery.read_clauses)
+    known = _CLAUSES.get(sparql)
+    if known is None:
+        known = read_with(st.store, sparql, searchquery.read_clauses)
+        if len(sparql) <= 8192:  # bounds the cache at 2 MiB of texts
+            with _CLAUSES_LOCK:
+                _CLAUSES[sparql] = known
+                while len(_CLAUSES) > 256:
+                    _CLAUSES.popitem(last=False)
+    found, facts = known
     if not found:
         return sparql, None
     return searchquery.splice(sparql, found, index_of(st)), facts

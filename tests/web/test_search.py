@@ -132,6 +132,11 @@ def test_answers_carry_an_etag_and_a_write_changes_it(ro: Server, rw: Server) ->
     assert r.status_code == 200 and "urn:x:a" in {h["iri"] for h in r.json()["hits"]}
 
 
+def test_healthz_reports_the_index(ro: Server) -> None:
+    index = requests.get(ro.url + "/healthz", timeout=10).json()["search"]
+    assert index["texts"] > 500 and index["build_seconds"] >= 0
+
+
 def test_results_page_for_browsers(ro: Server) -> None:
     r = requests.get(ro.url + "/search", params={"q": "Taiwan"},
                      headers={"Accept": "text/html"}, timeout=10)

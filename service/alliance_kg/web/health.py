@@ -3,7 +3,8 @@
 It also reports the result cache (web/resultcache.py: entries, bytes, hits, misses, or null
 when off), so an operator can see whether the cache earns its memory, and what is running:
 ``version`` (the package) and ``build`` (the dataset's content hash, from its description;
-null when the store has none)."""
+null when the store has none); and the full-text index (``search``: texts and build seconds,
+null until it is built)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,10 @@ def healthz() -> Response:
                        generation=st.generation, version=__version__, build=build,
                        result_cache=None if cache is None else {
                            "entries": len(cache), "bytes": cache.size, "hits": cache.hits,
-                           "misses": cache.misses})
+                           "misses": cache.misses},
+                       # the full-text index (web/search.py): null while it is being built
+                       search=None if st.search is None else {
+                           "texts": st.search.size(),
+                           "build_seconds": round(st.search.build_seconds, 3)})
     resp.headers["Cache-Control"] = "no-store"
     return resp

@@ -78,3 +78,19 @@ def test_errors_and_their_precedence_are_the_same_on_both_paths(
     assert err.value.kind is ErrorKind.TOO_LARGE
     assert type(err.value) is KGError
 
+
+
+def _reads_forever(sparql: str, budget: float) -> tuple[object, ...]:
+    """A reader of a query's parse that never finishes (as rdflib on some hostile texts)."""
+    n = 0
+    while True:
+        n += 1
+
+
+def test_another_reader_of_the_parse_is_bounded_by_the_read_budget(
+        store: OxigraphStore) -> None:
+    from alliance_kg.store.executor import _answer
+
+    answer = _answer(store, (None, "ASK {}", _reads_forever))
+    assert answer[0] == "error" and answer[1] == ErrorKind.BAD_INPUT.value
+    assert "could not be read within 0.5 s" in answer[2]

@@ -107,6 +107,18 @@ def _budget(budget: float | None) -> Iterator[None]:
             signal.signal(signal.SIGPROF, previous)
 
 
+@contextmanager
+def read_budget(budget: float) -> Iterator[None]:
+    """``KGError(BAD_INPUT)`` when the reading inside takes more than ``budget`` CPU seconds
+    (as :func:`_budget`: a process's main thread only)."""
+    try:
+        with _budget(budget):
+            yield
+    except _OverBudget:
+        raise KGError(ErrorKind.BAD_INPUT, f"the query could not be read within {budget:g} s: "
+                      "simplify it, e.g. nest expressions less deeply") from None
+
+
 def analyse(text: str, budget: float | None = None) -> QueryFacts:
     """The facts of ``text``; :data:`UNREAD` when rdflib cannot read it (within ``budget``
     seconds, enforced by SIGALRM, so only in a process's main thread)."""

@@ -42,6 +42,7 @@ from .analysis import (
     UNREAD,
     QueryFacts,
     analyse,
+    read_budget,
     read_services,
 )
 from .base import GraphName, QueryForm, Store
@@ -122,9 +123,11 @@ def _evaluate(store: Store, sparql: str, choose_format: Callable[[QueryForm], Fo
 
 def _answer(store: Store, request: tuple[Any, ...]) -> tuple[Any, ...]:
     if request[0] is None:  # read_query: the facts and SERVICE endpoints only (or a reader's)
-        reader = request[2] if len(request) > 2 else read_services
         try:
-            return ("read", *reader(request[1], BUDGET_SECONDS))
+            if len(request) > 2:  # another reader of the parse: bounded like read_services
+                with read_budget(BUDGET_SECONDS):
+                    return ("read", *request[2](request[1], BUDGET_SECONDS))
+            return ("read", *read_services(request[1], BUDGET_SECONDS))
         except KGError as exc:
             return ("error", exc.kind.value, exc.message, exc.line, exc.column, exc.file)
     sparql, choices, dataset, facts, *rest = request

@@ -159,6 +159,21 @@ def test_a_write_round_trip_leaves_the_same_dataset(virtuoso_server: VirtuosoSer
     remote.close()
 
 
+def test_one_delete_across_graphs_removes_every_triple(virtuoso_server: VirtuosoServer) -> None:
+    """What the service sent for ``DELETE WHERE { akr:Fiji ?p ?o }``: Virtuoso, given one
+    DELETE DATA over two graphs, kept the language-tagged label and said it was done."""
+    virtuoso_server.clear()
+    store = virtuoso_server.store()
+    quads = [q("Fiji", "label", ox.Literal("Fiji", language="en"), "asserted"),
+             q("Fiji", "type", ox.NamedNode(EX + "State"), "asserted"),
+             q("Fiji", "type", ox.NamedNode(EX + "Actor"), "inferred")]
+    store.apply_delta([], quads)
+    assert store.count(EX + "asserted") == 2
+    store.apply_delta(quads, [])
+    assert store.graph_names() == []
+    store.close()
+
+
 # -- the quirks, one by one (docs/STORES.md, "Virtuoso") --------------------------------------
 
 

@@ -231,8 +231,14 @@ class RemoteStore(Store):
         return " ;\n".join(ops)
 
     def _delete_data(self, quads: Sequence[ox.Quad]) -> str:
-        return " ;\n".join("DELETE DATA { " + " ".join(_quad_text(q) for q in part) + " }"
-                           for part in self._chunks(self._on_server(quads)))
+        # one operation per graph: Virtuoso left a language-tagged literal in place when one
+        # DELETE DATA named two graphs (the service's DELETE WHERE of a label and a type,
+        # tests/web/test_update.py), and said it was done
+        by_graph: dict[str, list[ox.Quad]] = {}
+        for q in self._on_server(quads):
+            by_graph.setdefault(str(q.graph_name), []).append(q)
+        return " ;\n".join("DELETE DATA { " + _data_blocks(part) + " }"
+                           for graph in by_graph.values() for part in self._chunks(graph))
 
     def _chunks(self, quads: list[ox.Quad]) -> list[list[ox.Quad]]:
         size = self.dialect.data_chunk or max(len(quads), 1)
@@ -496,6 +502,12 @@ def _text(sparql: str, base_iri: str | None = None) -> bytes:
 
 def _insert_data(quads: list[ox.Quad]) -> str:
     """One INSERT DATA request for the quads (blank nodes stay blank, as SPARQL requires)."""
+    return f"INSERT DATA {{ {_data_blocks(quads)} }}"
+
+
+def _data_blocks(quads: Sequence[ox.Quad]) -> str:
+    """The quads as the body of a DATA block: the default graph's triples, then one GRAPH
+    block per named graph."""
     default = " .\n".join(str(q.triple) for q in quads if isinstance(q.graph_name, ox.DefaultGraph))
     by_graph: dict[str, list[str]] = {}
     for q in quads:
@@ -503,7 +515,7 @@ def _insert_data(quads: list[ox.Quad]) -> str:
             by_graph.setdefault(q.graph_name.value, []).append(str(q.triple))
     sep = " .\n"
     named = " ".join(f"GRAPH {_iri(g)} {{ {sep.join(ts)} }}" for g, ts in by_graph.items())
-    return f"INSERT DATA {{ {default} {named} }}"
+    return f"{default} {named}"
 
 
 def _blank(q: ox.Quad) -> bool:

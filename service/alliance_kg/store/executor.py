@@ -389,13 +389,15 @@ def execute_query(store: Store, sparql: str, *, choose_format: Callable[[QueryFo
 
 def read_with(store: Store, sparql: str, reader: Callable[[str, float], tuple[Any, ...]]
               ) -> tuple[Any, ...]:
-    """``reader(sparql, budget)`` where :func:`read_query` reads (a pooled worker, killed past
-    the budget): for other facts of a parse, e.g. the full-text search clauses
-    (``protocol/searchquery.py``). ``reader`` must be a module-level function (it is sent)."""
-    if not sandbox.supported():
+    """``reader(sparql, budget)`` in a pooled worker (killed past the read wait), under the
+    read budget: rdflib takes up to a minute on some hostile queries, holding its parser's
+    lock, so the request thread never parses. ``reader`` must be a module-level function (it
+    is sent). Raises ``KGError(BAD_INPUT)`` for a query that cannot be read, or not in time."""
+    if not sandbox.supported():  # no killable workers here: bounded only by SIGPROF's absence
         return reader(sparql, BUDGET_SECONDS)
+    request = (None, sparql) if reader is read_services else (None, sparql, reader)
     try:
-        message = _in_worker(_pool(store), store, (None, sparql, reader), READ_WAIT_SECONDS)
+        message = _in_worker(_pool(store), store, request, READ_WAIT_SECONDS)
     except KGError as exc:
         if exc.kind is not ErrorKind.TIMEOUT:
             raise
@@ -409,24 +411,10 @@ def read_with(store: Store, sparql: str, reader: Callable[[str, float], tuple[An
 
 
 def read_query(store: Store, sparql: str) -> tuple[QueryFacts, list[str | None]]:
-    """:func:`~.analysis.read_services` in a pooled worker: rdflib takes up to a minute on some
-    hostile queries, holding its parser's lock, so the request thread never parses (a query
-    that would take longer than the budget costs the budget and one worker). Raises
-    ``KGError(BAD_INPUT)`` for a query that cannot be read, or not in time."""
-    if not sandbox.supported():  # no killable workers here: bounded only by SIGALRM's absence
-        return read_services(sparql, BUDGET_SECONDS)
-    try:
-        message = _in_worker(_pool(store), store, (None, sparql), READ_WAIT_SECONDS)
-    except KGError as exc:
-        if exc.kind is not ErrorKind.TIMEOUT:
-            raise
-        raise KGError(ErrorKind.BAD_INPUT, f"the query could not be read within "
-                      f"{BUDGET_SECONDS:g} s: simplify it, e.g. nest expressions less "
-                      "deeply") from None
-    if message[0] == "read":
-        return message[1], message[2]
-    _, kind, text, line, column, file = message
-    raise KGError(ErrorKind(kind), text, line=line, column=column, file=file)
+    """:func:`~.analysis.read_services` through :func:`read_with`: the facts and SERVICE
+    endpoints of a query whose engine makes its own calls (the remote store)."""
+    facts, services = read_with(store, sparql, read_services)
+    return facts, services
 
 
 def _service_error(exc: BaseException, facts: QueryFacts) -> bool:

@@ -138,8 +138,8 @@ class RemoteStore(Store):
             raise KGError(ErrorKind.TIMEOUT, f"the remote store at {url} did not answer within "
                                              f"{self.timeout:g} s") from None
         except requests.RequestException as exc:
-            # the engine is down or restarting: 503 with Retry-After, nothing was written
-            # (a write is acknowledged only after the engine answered it)
+            # the engine is down or restarting: 503 with Retry-After. A write is acknowledged
+            # only once the engine answered it; one cut off here may or may not have happened
             raise KGError(ErrorKind.STORE_UNAVAILABLE,
                           f"cannot reach the remote store at {url}: {exc}") from None
         self.dialect.check(response)

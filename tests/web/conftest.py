@@ -107,6 +107,8 @@ def start_server(tmp: Path, name: str, **overrides: Any) -> Server:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
+            if backing is not None:  # or it outlives the test session
+                backing.stop()
             raise RuntimeError(f"server {name} exited:\n{server.output()}")
         try:
             if requests.get(server.url + "/healthz", timeout=1).status_code == 200:
@@ -117,6 +119,8 @@ def start_server(tmp: Path, name: str, **overrides: Any) -> Server:
             pass
         time.sleep(0.1)
     proc.kill()
+    if backing is not None:
+        backing.stop()
     raise RuntimeError(f"server {name} did not start:\n{server.output()}")
 
 

@@ -14,7 +14,8 @@ Both are computed by the build from the ontology and the reasoned data, kept as 
 that describe themselves (``prov:wasDerivedFrom`` what they were computed from) and merged into
 the asserted graph like every data graph. They hold no OWL/RDFS schema statement (no
 ``rdfs:subClassOf``, no range or domain), so the reasoner treats them as plain instance data.
-Direct types are as of the build: a live write to the service does not recompute them.
+A write to the service keeps the direct types of the resources whose types it changes
+current (``protocol/derivation.py``), when the store holds the direct-types graph.
 """
 
 from __future__ import annotations
@@ -79,6 +80,15 @@ def superclasses(ontology: Graph) -> dict[Node, set[Node]]:
     return closed
 
 
+def most_specific(types: Iterable[Node], supers: dict[Node, set[Node]]) -> set[Node]:
+    """The classes of ``types`` that are not a strict superclass of another of them
+    (equivalent classes are both kept; ``owl:Thing``, ``rdfs:Resource`` and literals never)."""
+    mine = {t for t in types if isinstance(t, URIRef) and t not in (OWL.Thing, RDFS.Resource)}
+    return {t for t in mine
+            if not any(u != t and t in supers.get(u, {u}) and u not in supers.get(t, {t})
+                       for u in mine)}
+
+
 def direct_types(facts: Iterable[Graph], ontology: Graph) -> Graph:
     """``akg:directType`` for each typed resource of ``facts``: its types that are not a strict
     superclass of another of its types (equivalent classes are both direct)."""
@@ -86,15 +96,11 @@ def direct_types(facts: Iterable[Graph], ontology: Graph) -> Graph:
     types: dict[Node, set[Node]] = defaultdict(set)
     for g in facts:
         for s, t in g.subject_objects(RDF.type):
-            if isinstance(t, URIRef) and t not in (OWL.Thing, RDFS.Resource):
-                types[s].add(t)
+            types[s].add(t)
     out = Graph(bind_namespaces="none")
     for s, mine in types.items():
-        for t in mine:
-            below = [u for u in mine if u != t and t in supers.get(u, {u})
-                     and u not in supers.get(t, {t})]
-            if not below:
-                out.add((s, AKG.directType, t))
+        for t in most_specific(mine, supers):
+            out.add((s, AKG.directType, t))
     if len(out):
         out.add((DIRECT_TYPES, RDFS.label, Literal("The most specific types of each resource, "
                                                    "as of the build", lang="en")))
@@ -106,6 +112,8 @@ def direct_types(facts: Iterable[Graph], ontology: Graph) -> Graph:
 
 def views(asserted: Graph, inferred: Graph, ontology: Graph) -> list[tuple[URIRef, Graph]]:
     """The build's views, by graph name (empty ones left out)."""
-    found = [(VOCABULARY, vocabulary(ontology)),
-             (DIRECT_TYPES, direct_types([asserted, inferred], ontology))]
+    labels = vocabulary(ontology)
+    # the vocabulary's terms join asserted too: their types have direct types like any other
+    found = [(VOCABULARY, labels),
+             (DIRECT_TYPES, direct_types([asserted, inferred, labels], ontology))]
     return [(name, g) for name, g in found if len(g)]

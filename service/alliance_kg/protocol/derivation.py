@@ -10,15 +10,19 @@ ontology or the shapes drops it; the next write builds it again.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import chain
 
 import rdflib
+from rdflib.namespace import RDF
+from rdflib.term import Node
 
 from ..knowledge.fastshacl import validate_fast
 from ..knowledge.incremental import Change, Materialization
 from ..knowledge.incremental_shacl import PreparedShapes, prepare_shapes, validate_change
 from ..knowledge.validate import ValidationReport
-from ..namespaces import ASSERTED, INFERRED, ONTOLOGY, SHAPES
+from ..knowledge.views import DIRECT_TYPES, most_specific, superclasses
+from ..namespaces import AKG, ASSERTED, INFERRED, ONTOLOGY, SHAPES
 from ..store.base import Store
 from .delta import Delta, Triple
 
@@ -28,6 +32,7 @@ ASSERTED_IRI, INFERRED_IRI = str(ASSERTED), str(INFERRED)
 BULK_SHARE = 0.01
 BULK_MIN = 2000
 ONTOLOGY_IRI, SHAPES_IRI = str(ONTOLOGY), str(SHAPES)
+DIRECT_TYPES_IRI = str(DIRECT_TYPES)
 
 
 def copy_graph(view: rdflib.Graph) -> rdflib.Graph:
@@ -43,6 +48,8 @@ class Derivation:
     materialization: Materialization
     ontology: rdflib.Graph
     shapes: PreparedShapes | None
+    #: each class's superclasses, for the direct types (knowledge/views.py)
+    supers: dict[Node, set[Node]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, store: Store) -> Derivation:
@@ -51,18 +58,62 @@ class Derivation:
         asserted = store.graph_view(ASSERTED_IRI).triples((None, None, None))
         shapes = copy_graph(store.graph_view(SHAPES_IRI))
         return cls(Materialization(ontology, asserted), ontology,
-                   prepare_shapes(shapes) if len(shapes) else None)
+                   prepare_shapes(shapes) if len(shapes) else None, superclasses(ontology))
 
     def derive(self, delta: Delta) -> Change:
         """Move the materialization by the asserted changes and put the inferred ones into the
         delta; raises ``KGError(INCONSISTENT)`` with the materialization unchanged."""
         change = self.materialization.apply(delta.added.get(ASSERTED_IRI, set()),
                                             delta.removed.get(ASSERTED_IRI, set()))
+        self._put(delta, change)
+        more = self._direct_types(delta, change)
+        if more is None:
+            return change
+        try:
+            also = self.materialization.apply(*more)
+        except BaseException:
+            self.undo(change)
+            raise
+        self._put(delta, also)
+        return Change(appeared=change.appeared | also.appeared,
+                      disappeared=change.disappeared | also.disappeared,
+                      added=change.added | also.added, removed=change.removed | also.removed,
+                      full=change.full or also.full, reason=change.reason or also.reason)
+
+    @staticmethod
+    def _put(delta: Delta, change: Change) -> None:
         for t in change.disappeared:
             delta.remove(INFERRED_IRI, t)
         for t in change.appeared:
             delta.add(INFERRED_IRI, t)
-        return change
+
+    def _direct_types(self, delta: Delta, change: Change
+                      ) -> tuple[set[Triple], set[Triple]] | None:
+        """The direct types (``akg:directType``, a build view kept in its own graph and in
+        asserted) of the resources whose types ``change`` altered, put right in ``delta``:
+        (asserted triples added, removed), or None when nothing changed or the store keeps no
+        direct types."""
+        typed = {s for s, p, _ in chain(change.added, change.removed, change.appeared,
+                                        change.disappeared) if p == RDF.type}
+        if not typed or not delta.exists(DIRECT_TYPES_IRI):
+            return None
+        asserted, inferred = delta.graph(None), delta.graph(INFERRED_IRI)
+        view = delta.graph(DIRECT_TYPES_IRI)
+        added: set[Triple] = set()
+        removed: set[Triple] = set()
+        for s in typed:
+            types = chain(asserted.objects(s, RDF.type), inferred.objects(s, RDF.type))
+            now = {(s, AKG.directType, t) for t in most_specific(types, self.supers)}
+            before = set(view.triples((s, AKG.directType, None)))
+            added |= now - before
+            removed |= before - now
+        for t in removed:
+            delta.remove(DIRECT_TYPES_IRI, t)
+            delta.remove(ASSERTED_IRI, t)
+        for t in added:
+            delta.add(DIRECT_TYPES_IRI, t)
+            delta.add(ASSERTED_IRI, t)
+        return (added, removed) if added or removed else None
 
     def undo(self, change: Change) -> None:
         """Take a derived change back (the write was refused or failed after it)."""

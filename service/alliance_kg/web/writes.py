@@ -34,10 +34,10 @@ from flask import Response
 
 from ..errors import ErrorKind, KGError
 from ..formats import BY_KEY, Format
-from ..namespaces import ASSERTED, INFERRED, ONTOLOGY, SHAPES
+from ..namespaces import AKG, ASSERTED, INFERRED, ONTOLOGY, SHAPES
 from ..protocol import updates
 from ..protocol.delta import Delta, Triple
-from ..protocol.derivation import Derivation, copy_graph
+from ..protocol.derivation import DIRECT_TYPES_IRI, Derivation, copy_graph
 from ..store.base import GraphName
 from .auth import Grant
 from .context import AppState
@@ -167,6 +167,7 @@ def _full(state: AppState, delta: Delta) -> None:
     """The ontology, the shapes or the inferred graph changed: derive and validate in full."""
     from ..knowledge.reason import infer
     from ..knowledge.validate import validate
+    from ..knowledge.views import direct_types
 
     asserted = copy_graph(delta.graph(None))
     ontology = copy_graph(delta.graph(ONTOLOGY_IRI))
@@ -179,6 +180,16 @@ def _full(state: AppState, delta: Delta) -> None:
     delta.clear(INFERRED_IRI)
     for t in inferred:
         delta.add(INFERRED_IRI, t)
+    if delta.exists(DIRECT_TYPES_IRI):  # the class hierarchy may have changed: all of them
+        now = set(direct_types([asserted, inferred], ontology).triples(
+            (None, AKG.directType, None)))
+        before = set(delta.graph(DIRECT_TYPES_IRI).triples((None, AKG.directType, None)))
+        for t in before - now:
+            delta.remove(DIRECT_TYPES_IRI, t)
+            delta.remove(ASSERTED_IRI, t)
+        for t in now - before:
+            delta.add(DIRECT_TYPES_IRI, t)
+            delta.add(ASSERTED_IRI, t)
 
 
 def prepare(state: AppState) -> threading.Thread:

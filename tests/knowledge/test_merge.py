@@ -254,3 +254,20 @@ def test_the_merged_file_loads_as_nquads(three: tuple[MergeReport, Path]) -> Non
     ds = load_files([target])
     names = {str(g.identifier) for g in ds.graphs() if len(g)}
     assert {source_graph(str(RESEARCH)), str(CATALOGUE), str(JOINED)} <= names
+
+
+@pytest.mark.parametrize(("day", "conflict"), [("2024-04-15", False), ("2024-05-15", True)])
+def test_a_day_within_our_month_is_no_date_conflict(built: rdflib.Dataset, tmp_path: Path,
+                                                   day: str, conflict: bool) -> None:
+    """Our summit is dated "April 2024" (akg:date is its first day, month precision): a source
+    giving a day in April agrees with it, a day in May does not."""
+    source = tmp_path / "summit.ttl"
+    source.write_text(f"""@prefix akg: <https://w3id.org/alliance-kg/ontology/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<{AKR}biden-kishida-summit-2024-04> akg:date "{day}"^^xsd:date .
+""", encoding="utf-8")
+    report = merge(built, tmp_path / "merged.nq", [str(source)], now=NOW)
+    dates = [c for c in report.conflicts if c.property == "date"]
+    assert bool(dates) is conflict, report.to_text()
+    if conflict:
+        assert [v for v, _ in dates[0].values] == ["2024-04", day]

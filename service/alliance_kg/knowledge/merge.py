@@ -626,7 +626,7 @@ def _conflicts(ours: Ours, sources: Sequence[tuple[str, Graph]],
         for subject in touched:
             for s in {subject} | aliases.get(subject, set()):
                 for p in props:
-                    for o in ours.values(s, p):
+                    for o in _ours_as_stated(ours, s, p):
                         srcs = values[subject][canon.get(o, o)]
                         if OURS not in srcs:
                             srcs.append(OURS)
@@ -642,6 +642,19 @@ def _conflicts(ours: Ours, sources: Sequence[tuple[str, Graph]],
                 out.append(Conflict(str(subject), name,
                                     [(plain(v), found[v]) for v in sorted(found, key=str)]))
     return out
+
+
+#: our dates and the properties keeping the form their source stated
+_STATED: dict[Node, URIRef] = {AKG.date: AKG.dateAsStated, AKG.targetDate: AKG.targetDateAsStated}
+
+
+def _ours_as_stated(ours: Ours, s: Node, p: URIRef) -> list[Node]:
+    """Our values of ``p`` for ``s``; for a date, the form the source stated (``2024-04``)
+    where we keep one, since ``akg:date`` is the first day of the period it names and would
+    make a source's ``2024-04-15`` look like a different day."""
+    stated = _STATED.get(p)
+    found = list(ours.values(s, stated)) if stated is not None else []
+    return found or list(ours.values(s, p))
 
 
 def _compatible(values: list[Node]) -> bool:

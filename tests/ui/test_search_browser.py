@@ -81,3 +81,18 @@ def test_query_editor_completes_entities_by_label_in_either_language(page: Any,
                            ".some(li => li.textContent.includes('joint-force-headquarters'))",
                            timeout=10_000)
     assert page.outside == [] and page.errors == []
+
+
+def test_the_ontology_page_has_the_search_box_too(page: Any, ui_server: Any) -> None:
+    """The ontology documentation is self-contained as ``build`` writes it; served, it gets the
+    search box (its script and stylesheet allowed by the page's policy, from this server)."""
+    page.goto(ui_server.url + "/ontology")
+    box = page.locator("input[data-akg-search]")
+    box.click()
+    box.type("patriot pac", delay=30)
+    page.wait_for_selector(HITS, timeout=10_000)
+    assert "Patriot PAC-3" in page.locator(f"{HITS} .akg-search-label").first.inner_text()
+    box.press("ArrowDown")
+    box.press("Enter")
+    page.wait_for_url("**/page/resource/patriot-pac-3", timeout=10_000)
+    assert page.outside == [] and page.errors == []

@@ -80,9 +80,13 @@ def test_ontology_iri_negotiates_html_and_turtle(ui_server: Any) -> None:
     assert "Accept" in html.headers["Vary"]
     for term in ("Alliance", "MilitaryCommand", "reportsTo"):
         assert f'id="{term}"' in html.text
-    assert "<script" not in html.text
+    # no inline script: the search box's one script comes from this server
+    scripts = re.findall(r"<script[^>]*>", html.text)
+    assert scripts == ['<script src="/static/search.js" defer>'], scripts
+    assert 'action="/search"' in html.text
     csp = html.headers["Content-Security-Policy"]
     assert "'unsafe-inline'" not in csp and "style-src 'sha256-" in csp
+    assert "script-src 'self'" in csp and "default-src 'none'" in csp
     ttl = requests.get(ui_server.url + "/ontology", headers={"Accept": "text/turtle"}, timeout=10)
     assert ttl.status_code == 200 and ttl.headers["Content-Type"].startswith("text/turtle")
     g = rdflib.Graph().parse(data=ttl.text, format="turtle")

@@ -99,12 +99,14 @@ def anchor(iri: str) -> str | None:
 
 
 def render(ontology: Graph, *, link: Callable[[str], str] | None = None,
-           downloads: Iterable[tuple[str, str]] = ()) -> str:
+           downloads: Iterable[tuple[str, str]] = (),
+           search: SearchBox | None = None) -> str:
     """The documentation page of ``ontology`` (a graph holding the ontology and vocabularies).
 
     ``link`` maps an IRI outside the page (an external term, one of our resources) to the href
     to use; the default is the IRI itself. ``downloads`` are (label, href) links to
-    machine-readable forms.
+    machine-readable forms. ``search``: the service's search box (the file ``build`` writes
+    stands alone, with no script and no form).
     """
     href = link or (lambda iri: iri)
     g = ontology
@@ -135,7 +137,8 @@ def render(ontology: Graph, *, link: Callable[[str], str] | None = None,
     used = {str(t) for t in g.all_nodes() if isinstance(t, URIRef)}
     namespaces = [(p, ns) for p, ns in PREFIXES.items() if any(t.startswith(ns) for t in used)]
     html = _template().render(meta=meta, sections=sections, hierarchy=hierarchy,
-                              namespaces=namespaces, downloads=list(downloads), css=CSS)
+                              namespaces=namespaces, downloads=list(downloads), css=CSS,
+                              search=search)
     return html
 
 
@@ -145,6 +148,15 @@ def write(ontology: Graph, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(render(ontology), encoding="utf-8")
     os.replace(tmp, path)
+
+
+@dataclass(frozen=True)
+class SearchBox:
+    """Where the service's search lives: its endpoint, script and stylesheet."""
+
+    action: str
+    script: str
+    stylesheet: str
 
 
 def style_hash() -> str:

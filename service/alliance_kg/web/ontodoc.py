@@ -12,10 +12,10 @@ Each term's section has the anchor of its local name: ``/ontology#Alliance``.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, request
+from flask import Blueprint, Response, redirect, request, url_for
 
 from ..formats import BY_KEY, Format, Kind
-from ..knowledge.ontodoc import render, style_hash
+from ..knowledge.ontodoc import SearchBox, render, style_hash
 from ..namespaces import ONTOLOGY
 from . import conditional, negotiation
 from .context import state
@@ -51,10 +51,12 @@ def ontology() -> Response:
     if fmt is HTML:
         body = st.cached("ontodoc.html", _page).encode("utf-8")
         resp = Response(body, status=200, content_type="text/html; charset=utf-8")
-        # the page's one inline stylesheet, by hash; no script at all
+        # the page's one inline stylesheet by hash; our search box's script, stylesheet, form
+        # and the /search answers it reads, from this server only
         resp.headers["Content-Security-Policy"] = (
-            f"default-src 'none'; style-src {style_hash()}; img-src 'self' data:; "
-            "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+            f"default-src 'none'; style-src {style_hash()} 'self'; script-src 'self'; "
+            "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; "
+            "frame-ancestors 'none'")
     else:
         body = st.store.get_graph(str(ONTOLOGY), fmt)
         resp = Response(body, status=200, content_type=negotiation.content_type(fmt))
@@ -75,5 +77,8 @@ def _page() -> str:
     graph = rdflib.Graph()
     graph.parse(data=st.store.get_graph(str(ONTOLOGY), BY_KEY["ntriples"]), format="nt")
     base = st.settings.public_base
+    box = SearchBox(url_for("search.search_view"), url_for("static", filename="search.js"),
+                    url_for("static", filename="css/search.css"))
     return render(graph, link=lambda iri: href(iri, base),
-                  downloads=[(label, f"/ontology?format={key}") for label, key in DOWNLOADS])
+                  downloads=[(label, f"/ontology?format={key}") for label, key in DOWNLOADS],
+                  search=box)

@@ -77,3 +77,19 @@ def test_normalisation_and_snippets() -> None:
     assert [window[a:b] for a, b in marks] == ["Taiwan"]
     window, marks = snippet("統合作戦司令部", [], ["作戦"])
     assert [window[a:b] for a, b in marks] == ["作戦"]
+
+
+def test_our_vocabulary_is_found_as_terms_once_whatever_graph_holds_its_labels() -> None:
+    """The build's vocabulary view copies the ontology's labels into the data: a class of
+    ours is still one hit, of kind "term", not a term and an entity."""
+    akg = "https://w3id.org/alliance-kg/ontology/"
+    label = ox.Literal("joint command", language="en")
+    rdfs_label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    quads = [ox.Quad(ox.NamedNode(akg + "JointCommand"), rdfs_label, label,
+                     ox.NamedNode(g)) for g in (
+        "https://w3id.org/alliance-kg/graph/ontology",
+        "https://w3id.org/alliance-kg/graph/vocabulary",
+        "https://w3id.org/alliance-kg/graph/asserted")]
+    index = SearchIndex.of_quads(quads)
+    hits = index.search(Query("joint command"))
+    assert [(h.iri, h.kind) for h in hits] == [(akg + "JointCommand", "term")]

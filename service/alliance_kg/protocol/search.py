@@ -44,6 +44,7 @@ from ..errors import ErrorKind, KGError
 from ..knowledge.names import compact_iri as curie
 from ..namespaces import (
     AKG,
+    AKV,
     CATALOGUE,
     DESCRIPTION,
     INFERRED,
@@ -76,6 +77,8 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 LANG_STRING = str(RDF.langString)
 SKIPPED_GRAPHS = frozenset({str(SHAPES), str(DESCRIPTION), str(CATALOGUE)})
 ONTOLOGY_IRI = str(ONTOLOGY)
+#: the namespaces of our ontology's and vocabularies' terms
+OUR_TERMS = (str(AKG), str(AKV))
 INFERRED_IRI = str(INFERRED)
 
 #: a query longer than this is refused (400): it would only be slower, never better
@@ -255,19 +258,21 @@ def _text_row(q: ox.Quad) -> tuple[str, str, str, str, str, str, float] | None:
     graph = g.value
     if graph in SKIPPED_GRAPHS or o.datatype.value not in (XSD_STRING, LANG_STRING):
         return None
-    p = q.predicate.value
-    if p in TEXTS:
-        kind, weight = TEXTS[p]
-    elif p in LABELS:
-        kind, weight = (TERM if graph == ONTOLOGY_IRI else ENTITY), LABELS[p]
-    elif graph.startswith(SOURCE_GRAPH_PREFIX):
-        kind, weight = ENTITY, SOURCE_WEIGHT
-    else:
-        return None
     s = q.subject
     if isinstance(s, ox.Triple):
         return None
     subject = s.value if isinstance(s, ox.NamedNode) else f"_:{s.value}"
+    p = q.predicate.value
+    if p in TEXTS:
+        kind, weight = TEXTS[p]
+    elif p in LABELS:
+        # our vocabulary's labels are also data (the build's vocabulary view): still terms
+        term = graph == ONTOLOGY_IRI or subject.startswith(OUR_TERMS)
+        kind, weight = (TERM if term else ENTITY), LABELS[p]
+    elif graph.startswith(SOURCE_GRAPH_PREFIX):
+        kind, weight = ENTITY, SOURCE_WEIGHT
+    else:
+        return None
     return graph, subject, p, (o.language or "").lower(), o.value, kind, weight
 
 

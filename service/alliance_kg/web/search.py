@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -41,14 +42,18 @@ MEDIA = {"json": "application/json", "html": "text/html"}
 
 
 class _Building:
-    """The start-up build of one app's index, for searches to wait on."""
+    """The build of one app's index, for searches to wait on."""
 
     def __init__(self) -> None:
         self.done = threading.Event()
         self.error: BaseException | None = None
+        self.failed_at = 0.0
 
 
 _BUILDS: dict[int, _Building] = {}
+_RESTART = threading.Lock()
+#: seconds after a failed build before a search starts another (the store may be back)
+RETRY_AFTER = 30
 
 
 def prepare(st: AppState) -> threading.Thread:
@@ -63,8 +68,9 @@ def prepare(st: AppState) -> threading.Thread:
                 st.search = SearchIndex.build(st.store)
             log.info("search index: %d texts in %.2f s", st.search.size(),
                      st.search.build_seconds)
-        except BaseException as exc:  # reported to every search until a restart
+        except BaseException as exc:  # reported to searches; one after RETRY_AFTER tries again
             building.error = exc
+            building.failed_at = time.monotonic()
             log.warning("could not build the search index", exc_info=True)
         finally:
             building.done.set()
@@ -75,15 +81,23 @@ def prepare(st: AppState) -> threading.Thread:
 
 
 def index_of(st: AppState) -> SearchIndex:
-    """The app's index, once built (503 while it is being built, or if the build failed)."""
+    """The app's index, once built: 503 with ``Retry-After`` while it is being built, or when
+    its build failed (a store that did not answer, say; a search after :data:`RETRY_AFTER`
+    seconds starts the build again)."""
     if st.search is None:
         building = _BUILDS.get(id(st))
         if building is not None:
             building.done.wait(READY_WAIT)
+            with _RESTART:
+                if (building.error is not None and _BUILDS.get(id(st)) is building
+                        and time.monotonic() - building.failed_at >= RETRY_AFTER):
+                    prepare(st)
         if st.search is None:
             failed = building is not None and building.error is not None
-            raise KGError(ErrorKind.INTERNAL if failed else ErrorKind.TIMEOUT,
-                          "the search index could not be built; see the server log" if failed
+            raise KGError(ErrorKind.STORE_UNAVAILABLE if failed else ErrorKind.TIMEOUT,
+                          "the search index could not be built (see the server log); it is "
+                          "built again on a search after "
+                          f"{RETRY_AFTER} s" if failed
                           else "the search index is still being built; try again shortly")
     found: SearchIndex = st.search
     return found

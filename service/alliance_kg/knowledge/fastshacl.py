@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -80,31 +80,21 @@ class _Chain(Graph):
 
     def triples(self, triple: Any) -> Iterator[Any]:  # type: ignore[override]
         s, p, o = triple
-        if triple == (None, None, None):
-            for g in self._graphs:
-                found = triple_set(g)
-                if found is None:
-                    continue
-                keep = self._predicates
-                for t in found if keep is None else (t for t in found if t[1] in keep):
-                    self.fed += 1
-                    yield t
-            graphs = [g for g in self._graphs if triple_set(g) is None]
-        else:
-            graphs = list(self._graphs)
-        if self._predicates is None or p is not None:
-            if self._predicates is not None and p not in self._predicates:
-                return
-            for g in graphs:
-                for t in g.triples(triple):
-                    self.fed += 1
-                    yield t
+        keep = self._predicates
+        if keep is not None and p is not None and p not in keep:
             return
-        for g in graphs:
-            for pred in self._predicates:
-                for t in g.triples((s, pred, o)):
-                    self.fed += 1
-                    yield t
+        for g in self._graphs:
+            found = triple_set(g) if triple == (None, None, None) else None
+            rows: Iterable[Any]
+            if found is not None:  # the whole graph, read from the store's own set
+                rows = found if keep is None else (t for t in found if t[1] in keep)
+            elif keep is None or p is not None:
+                rows = g.triples(triple)
+            else:  # projected: one indexed lookup per predicate the shapes read
+                rows = (t for pred in keep for t in g.triples((s, pred, o)))
+            for t in rows:
+                self.fed += 1
+                yield t
 
 
 def read_predicates(shapes: Graph) -> frozenset[Node] | None:

@@ -99,20 +99,13 @@ class Derivation:
             return None
         asserted, inferred = delta.graph(None), delta.graph(INFERRED_IRI)
         view = delta.graph(DIRECT_TYPES_IRI)
-        added: set[Triple] = set()
-        removed: set[Triple] = set()
+        now: set[Triple] = set()
+        before: set[Triple] = set()
         for s in typed:
             types = chain(asserted.objects(s, RDF.type), inferred.objects(s, RDF.type))
-            now = {(s, AKG.directType, t) for t in most_specific(types, self.supers)}
-            before = set(view.triples((s, AKG.directType, None)))
-            added |= now - before
-            removed |= before - now
-        for t in removed:
-            delta.remove(DIRECT_TYPES_IRI, t)
-            delta.remove(ASSERTED_IRI, t)
-        for t in added:
-            delta.add(DIRECT_TYPES_IRI, t)
-            delta.add(ASSERTED_IRI, t)
+            now |= {(s, AKG.directType, t) for t in most_specific(types, self.supers)}
+            before |= set(view.triples((s, AKG.directType, None)))
+        added, removed = put_direct_types(delta, now, before)
         return (added, removed) if added or removed else None
 
     def undo(self, change: Change) -> None:
@@ -143,3 +136,17 @@ class Derivation:
                 return validate_change(data, shapes, self.ontology, added, removed)
             return validate_fast([*data, self.ontology], shapes.source, {}, reference)
         return validate_change(data, self.shapes, self.ontology, added, removed)
+
+
+def put_direct_types(delta: Delta, now: set[Triple], before: set[Triple]
+                     ) -> tuple[set[Triple], set[Triple]]:
+    """Replace the direct types ``before`` by ``now`` in the view's graph and in asserted (the
+    build keeps them in both); (added, removed)."""
+    added, removed = now - before, before - now
+    for t in removed:
+        delta.remove(DIRECT_TYPES_IRI, t)
+        delta.remove(ASSERTED_IRI, t)
+    for t in added:
+        delta.add(DIRECT_TYPES_IRI, t)
+        delta.add(ASSERTED_IRI, t)
+    return added, removed

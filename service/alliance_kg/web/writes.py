@@ -37,7 +37,7 @@ from ..formats import BY_KEY, Format
 from ..namespaces import AKG, ASSERTED, INFERRED, ONTOLOGY, SHAPES
 from ..protocol import updates
 from ..protocol.delta import Delta, Triple
-from ..protocol.derivation import DIRECT_TYPES_IRI, Derivation, copy_graph
+from ..protocol.derivation import DIRECT_TYPES_IRI, Derivation, copy_graph, put_direct_types
 from ..store.base import GraphName
 from .auth import Grant
 from .context import AppState
@@ -184,12 +184,7 @@ def _full(state: AppState, delta: Delta) -> None:
         now = set(direct_types([asserted, inferred], ontology).triples(
             (None, AKG.directType, None)))
         before = set(delta.graph(DIRECT_TYPES_IRI).triples((None, AKG.directType, None)))
-        for t in before - now:
-            delta.remove(DIRECT_TYPES_IRI, t)
-            delta.remove(ASSERTED_IRI, t)
-        for t in now - before:
-            delta.add(DIRECT_TYPES_IRI, t)
-            delta.add(ASSERTED_IRI, t)
+        put_direct_types(delta, now, before)
 
 
 def prepare(state: AppState) -> threading.Thread:

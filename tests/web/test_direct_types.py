@@ -101,3 +101,24 @@ def test_a_refused_write_leaves_the_direct_types(writable: tuple[Store, FlaskCli
         rdfs:label "a test command"@en }}""")
     assert _direct(client, NEW) == {str(AKG.JointCommand)}
     _as_the_build_computes(store)
+
+
+def test_a_bulk_write_gives_every_new_resource_its_direct_types(
+        writable: tuple[Store, FlaskClient]) -> None:
+    """A Graph Store POST of generated data (hundreds of typed resources at once, past the
+    bulk validation threshold) leaves the direct types as the build would compute them."""
+    import io
+
+    from alliance_kg.knowledge.generate import BASE, generate
+
+    store, client = writable
+    text = io.StringIO()
+    generate(3000, 5, text)
+    body = text.getvalue().replace(BASE, BASE + "bulk-").encode()
+    r = client.post("/rdf-graph-store?default", data=body,
+                    headers={**AUTH, "Content-Type": "application/n-triples"})
+    assert r.status_code in (200, 201, 204), r.get_data(as_text=True)
+    _as_the_build_computes(store)
+    found = _graph(store, str(DIRECT_TYPES))
+    bulk = {s for s in found.subjects(AKG.directType, None) if str(s).startswith(BASE + "bulk-")}
+    assert len(bulk) > 100

@@ -97,14 +97,15 @@ class Derivation:
                                         change.disappeared) if p == RDF.type}
         if not typed or not delta.exists(DIRECT_TYPES_IRI):
             return None
-        asserted, inferred = delta.graph(None), delta.graph(INFERRED_IRI)
-        view = delta.graph(DIRECT_TYPES_IRI)
+        asserted = delta.objects_of(None, typed, RDF.type)
+        inferred = delta.objects_of(INFERRED_IRI, typed, RDF.type)
+        direct = delta.objects_of(DIRECT_TYPES_IRI, typed, AKG.directType)
         now: set[Triple] = set()
         before: set[Triple] = set()
         for s in typed:
-            types = chain(asserted.objects(s, RDF.type), inferred.objects(s, RDF.type))
+            types = asserted[s] | inferred[s]
             now |= {(s, AKG.directType, t) for t in most_specific(types, self.supers)}
-            before |= set(view.triples((s, AKG.directType, None)))
+            before |= {(s, AKG.directType, t) for t in direct[s]}
         added, removed = put_direct_types(delta, now, before)
         return (added, removed) if added or removed else None
 

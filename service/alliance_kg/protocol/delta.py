@@ -29,6 +29,8 @@ from ..terms import to_oxigraph, to_rdflib
 ASSERTED_IRI = str(ASSERTED)
 Triple = tuple[Node, Node, Node]
 Pattern = tuple[Node | None, Node | None, Node | None]
+#: added triples of a graph past which reading them by pattern goes through an index
+_INDEX_ABOVE = 256
 
 
 def canonical(graph: GraphName) -> str:
@@ -58,6 +60,9 @@ class Delta:
         self._parsed: dict[Triple, ox.Triple] = {}
         self._views: dict[str, rdflib.Graph] = {}
         self._names: set[str] | None = None
+        #: per graph, its added triples by subject, predicate and object (built when a bulk
+        #: delta is read by pattern, dropped when that graph's added triples change)
+        self._index: dict[str, tuple[dict[Node, list[Triple]], ...]] = {}
 
     # -- reading --------------------------------------------------------------------------
 
@@ -76,16 +81,35 @@ class Delta:
 
     def triples(self, graph: GraphName, pattern: Pattern) -> Iterator[Triple]:
         g = canonical(graph)
-        removed, added = self.removed.get(g, ()), self.added.get(g, set())
+        removed = self.removed.get(g, ())
         if g not in self.cleared:
             for t in self._base(g).triples(pattern):
                 if t not in removed:
                     yield t
-        s, p, o = pattern
-        for t in list(added):
-            if (s is None or s == t[0]) and (p is None or p == t[1]) \
-                    and (o is None or o == t[2]):
-                yield t
+        yield from self._added_matching(g, pattern)
+
+    def _added_matching(self, g: str, pattern: Pattern) -> list[Triple]:
+        """The added triples of ``g`` that match ``pattern`` (a list: the caller may change
+        the delta while it reads them). A bulk delta read pattern by pattern (the SHACL
+        finder's projection reads one predicate at a time) is indexed once, not scanned per
+        pattern: that scan was 15 s of a 10^5-triple POST."""
+        added = self.added.get(g)
+        if not added:
+            return []
+        bound = [(i, x) for i, x in enumerate(pattern) if x is not None]
+        if not bound:
+            return list(added)
+        if len(added) <= _INDEX_ABOVE:
+            return [t for t in added if all(t[i] == x for i, x in bound)]
+        index = self._index.get(g)
+        if index is None:
+            index = self._index[g] = ({}, {}, {})
+            for t in added:
+                for i in range(3):
+                    index[i].setdefault(t[i], []).append(t)
+        first, *rest = sorted(bound, key=lambda b: len(index[b[0]].get(b[1], ())))
+        rows = index[first[0]].get(first[1], [])
+        return [t for t in rows if all(t[i] == x for i, x in rest)] if rest else list(rows)
 
     def objects_of(self, graph: GraphName, subjects: Iterable[Node], predicate: Node
                    ) -> dict[Node, set[Node]]:
@@ -129,6 +153,7 @@ class Delta:
 
     def add(self, graph: GraphName, t: Triple) -> None:
         g = canonical(graph)
+        self._index.pop(g, None)
         if t in self.removed[g] and g not in self.cleared:
             self.removed[g].discard(t)
         elif not self.in_store(g, t):
@@ -139,6 +164,7 @@ class Delta:
 
     def remove(self, graph: GraphName, t: Triple) -> None:
         g = canonical(graph)
+        self._index.pop(g, None)
         if t in self.added[g]:
             self.added[g].discard(t)
         elif self.in_store(g, t):
@@ -150,6 +176,7 @@ class Delta:
             self.removed[g] |= {t for t in self.triples(g, (None, None, None))
                                 if t not in self.added[g]}
         self.added[g] = set()
+        self._index.pop(g, None)
         self.cleared.add(g)
 
     def drop(self, graph: GraphName) -> None:
@@ -173,6 +200,7 @@ class Delta:
         # a graph the store does not hold (or that this write cleared) has none of them: no
         # lookup per triple (a bulk POST into a new graph)
         fresh = g in self.cleared or g not in self.store_names()
+        self._index.pop(g, None)
         added, removed, parsed = self.added[g], self.removed[g], self._parsed
         for q in quads:
             t = (to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object))

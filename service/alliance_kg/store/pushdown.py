@@ -49,6 +49,7 @@ from ..knowledge.reason import LINK_PREDICATES, VOCABULARIES, noise_reason
 from ..knowledge.validate import ValidationReport, _report
 from ..namespaces import ASSERTED, INFERRED, ONTOLOGY, SHAPES
 from ..terms import to_oxigraph, to_rdflib
+from .base import Store
 from .remote import RemoteStore, _text
 
 ASR, INF, ONT, SHP = str(ASSERTED), str(INFERRED), str(ONTOLOGY), str(SHAPES)
@@ -594,15 +595,112 @@ class _Fetch:
         return seen
 
 
-# -- for the CLI -------------------------------------------------------------------------------
+# -- the whole rebuild, either way --------------------------------------------------------------
+
+WHERE = ("auto", "engine", "process")
 
 
-def rebuild(store: RemoteStore, *, validate: bool = True, progress: Progress | None = None
-            ) -> tuple[Stats, ValidationReport | None]:
-    """The remote store's inferred graph recomputed by the engine, then the shapes checked
-    (engine-side targets). ``NotPushable`` propagates: the caller decides to reason in
-    process instead."""
+@dataclass
+class Outcome:
+    """What :func:`derive` did: where each part ran (and why not on the engine), its figures
+    and the shapes' report (None when not validated or the store has no shapes)."""
+
+    stats: Stats
+    report: ValidationReport | None
+    reasoned_on: str = "engine"
+    validated_on: str = "engine"
+    why: list[str] = field(default_factory=list)
+
+
+def derive(store: Store, *, where: str = "auto", validate: bool = True,
+           progress: Progress | None = None) -> Outcome:
+    """Recompute the store's inferred graph and check asserted + inferred against its shapes.
+
+    ``where``: ``engine`` (a remote store's engine does the work; ``KGError(BAD_INPUT)`` if it
+    cannot), ``process`` (the dataset is read into this process and the fast reasoner and
+    validator run here: any store) or ``auto`` (the engine where it can, else this process,
+    saying why). The inferred graph is written either way, also when the shapes fail.
+    Raises ``KGError(INCONSISTENT)`` (nothing written) when the data contradicts the ontology.
+    """
+    if where not in WHERE:
+        raise KGError(ErrorKind.BAD_INPUT, f"unknown place {where!r} (one of: {', '.join(WHERE)})")
+    say = progress or (lambda _m: None)
     stats = Stats()
-    engine_closure(store, progress=progress, stats=stats)
-    report = engine_validate(store, progress=progress, stats=stats) if validate else None
-    return stats, report
+    outcome = Outcome(stats, None)
+    remote = isinstance(store, RemoteStore)
+    if where == "engine" and not remote:
+        raise KGError(ErrorKind.BAD_INPUT, f"the {store.name} store has no engine to push the "
+                                           "work to: use --where process (or auto)")
+    pushed = where != "process" and remote
+    if pushed:
+        assert isinstance(store, RemoteStore)
+        try:
+            engine_closure(store, progress=say, stats=stats)
+        except NotPushable as why:
+            if where == "engine":
+                raise KGError(ErrorKind.BAD_INPUT,
+                              f"the engine cannot reason here: {why}") from None
+            outcome.why.append(f"reasoning in process: {why}")
+            pushed = False
+    if not pushed:
+        outcome.reasoned_on = outcome.validated_on = "process"
+        outcome.report = in_process(store, validate=validate, stats=stats)
+        return outcome
+    if validate:
+        assert isinstance(store, RemoteStore)
+        try:
+            outcome.report = engine_validate(store, progress=say, stats=stats)
+        except NotPushable as why:
+            if where == "engine":
+                raise KGError(ErrorKind.BAD_INPUT, f"the engine cannot validate here: {why}") \
+                    from None
+            outcome.why.append(f"validating in process: {why}")
+            outcome.validated_on = "process"
+            asserted, ontology, shapes, inferred = _read(store, ASR, ONT, SHP, INF)
+            outcome.report = _validate_here(asserted, ontology, shapes, inferred)
+    return outcome
+
+
+def _graph_of(store: Store, iri: str) -> Graph:
+    g = Graph(bind_namespaces="none")
+    try:
+        g.parse(data=store.get_graph(iri, BY_KEY["ntriples"]), format="nt")
+    except KGError as exc:
+        if exc.kind is not ErrorKind.NOT_FOUND:
+            raise
+    return g
+
+
+def _read(store: Store, *graphs: str) -> list[Graph]:
+    return [_graph_of(store, g) for g in graphs]
+
+
+def _validate_here(asserted: Graph, ontology: Graph, shapes: Graph, inferred: Graph
+                   ) -> ValidationReport | None:
+    from ..knowledge.validate import validate
+
+    if not len(shapes):
+        return None
+    return validate(asserted, shapes, ontology=ontology, extra=[inferred], engine="fast")
+
+
+def in_process(store: Store, *, validate: bool = True, stats: Stats | None = None
+               ) -> ValidationReport | None:
+    """The reference: asserted, ontology and shapes read into this process, the fast reasoner
+    and validator (proven equal to owlrl and pySHACL), the inferred graph written back."""
+    from ..knowledge.reason import infer
+
+    stats = stats or Stats()
+    started = time.perf_counter()
+    asserted, ontology, shapes = _read(store, ASR, ONT, SHP)
+    inferred = infer(asserted, ontology, semantics="owlrl-fast")
+    store.replace_graphs({INF: (inferred.serialize(format="nt", encoding="utf-8"),
+                                BY_KEY["ntriples"])})
+    stats.inferred = len(inferred)
+    stats.seconds["closure"] = time.perf_counter() - started
+    if not validate:
+        return None
+    started = time.perf_counter()
+    report = _validate_here(asserted, ontology, shapes, inferred)
+    stats.seconds["validate"] = time.perf_counter() - started
+    return report

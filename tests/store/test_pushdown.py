@@ -28,7 +28,9 @@ from alliance_kg.formats import BY_KEY
 from alliance_kg.knowledge.build import ensure_built
 from alliance_kg.knowledge.generate import generate
 from alliance_kg.knowledge.reason import infer
+from alliance_kg.knowledge.validate import ValidationReport
 from alliance_kg.store import pushdown
+from alliance_kg.store.base import Store
 from alliance_kg.store.oxigraph import OxigraphStore
 from alliance_kg.store.remote import RemoteStore
 
@@ -38,7 +40,8 @@ AKG = "https://w3id.org/alliance-kg/ontology/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 GEN = "https://w3id.org/alliance-kg/resource/gen/"
 #: an agreement with a literal party and two dates: three shapes' constraints fail
-VIOLATION = f"""<http://example.org/agr> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{AKG}Agreement> .
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+VIOLATION = f"""<http://example.org/agr> <{RDF_TYPE}> <{AKG}Agreement> .
 <http://example.org/agr> <{AKG}agreementParty> "Nobody"@en .
 <http://example.org/agr> <{AKG}date> "2020-01-01"^^<{XSD}date> .
 <http://example.org/agr> <{AKG}date> "2021-01-01"^^<{XSD}date> .
@@ -66,7 +69,7 @@ def built() -> bytes:
     return ensure_built(Settings.from_env({}, root=ROOT)).read_bytes()
 
 
-def load(store: pushdown.Store, n: int, seed: int, extra: str = "") -> None:
+def load(store: Store, n: int, seed: int, extra: str = "") -> None:
     """The built dataset, and ``n`` generated triples (plus ``extra``) in the asserted graph."""
     store.load(built(), TRIG)
     out = io.StringIO()
@@ -74,11 +77,11 @@ def load(store: pushdown.Store, n: int, seed: int, extra: str = "") -> None:
     store.load((out.getvalue() + extra).encode(), NT, pushdown.ASR)
 
 
-def graph(store: pushdown.Store, iri: str) -> rdflib.Graph:
+def graph(store: Store, iri: str) -> rdflib.Graph:
     return pushdown._graph_of(store, iri)
 
 
-def expected(store: pushdown.Store) -> tuple[rdflib.Graph, pushdown.ValidationReport | None]:
+def expected(store: Store) -> tuple[rdflib.Graph, ValidationReport | None]:
     """The in-process closure and report over the graphs as the engine holds them."""
     asserted, ontology, shapes = (graph(store, g) for g in
                                   (pushdown.ASR, pushdown.ONT, pushdown.SHP))

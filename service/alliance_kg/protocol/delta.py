@@ -13,7 +13,7 @@ the asserted graph's own name all mean it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import Any
 
 import pyoxigraph as ox
@@ -24,13 +24,15 @@ from rdflib.term import Node, URIRef
 
 from ..namespaces import ASSERTED
 from ..store.base import GraphName, Store
-from ..terms import to_oxigraph, to_rdflib
+from ..terms import OxTerm, to_oxigraph, to_rdflib
 
 ASSERTED_IRI = str(ASSERTED)
 Triple = tuple[Node, Node, Node]
 Pattern = tuple[Node | None, Node | None, Node | None]
 #: added triples of a graph past which reading them by pattern goes through an index
 _INDEX_ABOVE = 256
+#: removed triples past which :meth:`Delta.ntriples` does not leave them out in its query
+_LEAVE_OUT_AT_MOST = 10_000
 
 
 def canonical(graph: GraphName) -> str:
@@ -71,6 +73,12 @@ class Delta:
         if view is None:
             view = self._views[g] = self.store.graph_view(g)
         return view
+
+    def _native(self) -> ox.Store | None:
+        """The store's own pyoxigraph store, for bulk reads that skip rdflib's terms."""
+        from ..store.oxigraph import OxigraphStore
+
+        return self.store.ox if isinstance(self.store, OxigraphStore) else None
 
     def in_store(self, g: str, t: Triple) -> bool:
         return g not in self.cleared and t in self._base(g)
@@ -118,7 +126,17 @@ class Delta:
         (quadratic for a bulk write's thousands of subjects)."""
         g = canonical(graph)
         out: dict[Node, set[Node]] = {s: set() for s in subjects}
-        if g not in self.cleared:
+        native = self._native()
+        if g in self.cleared:
+            pass
+        elif native is not None:  # one native lookup per subject, rdflib terms only for hits
+            term = self._converter()
+            ox_p, ox_g = term(predicate), ox.NamedNode(g)
+            for s, found in out.items():
+                if isinstance(s, (rdflib.URIRef, rdflib.BNode)):
+                    found.update(to_rdflib(q.object) for q in native.quads_for_pattern(
+                        term(s), ox_p, None, ox_g))  # type: ignore[arg-type]
+        else:
             base = self._base(g)
             for s, found in out.items():
                 found.update(base.objects(s, predicate))
@@ -202,11 +220,26 @@ class Delta:
         fresh = g in self.cleared or g not in self.store_names()
         self._index.pop(g, None)
         added, removed, parsed = self.added[g], self.removed[g], self._parsed
+        native = None if fresh else self._native()
+        ox_g = ox.NamedNode(g)
+        # terms repeat (predicates, classes, a subject per few triples): converted once each
+        converted: dict[object, Node] = {}
+
+        def term(x: object) -> Node:
+            found = converted.get(x)
+            if found is None:
+                found = converted[x] = to_rdflib(x)
+            return found
         for q in quads:
-            t = (to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object))
+            t = (term(q.subject), term(q.predicate), term(q.object))
             parsed[t] = q.triple
             if fresh and t not in removed:
                 added.add(t)
+            elif native is not None:  # Delta.add, the store asked directly
+                if t in removed:
+                    removed.discard(t)
+                elif ox.Quad(q.subject, q.predicate, q.object, ox_g) not in native:
+                    added.add(t)
             else:
                 self.add(graph, t)
 
@@ -221,17 +254,67 @@ class Delta:
         """(removed, added) as pyoxigraph quads, for ``Store.apply_delta`` (with
         :attr:`cleared`, whose old triples are not listed)."""
         parsed = self._parsed
+        term = self._converter()
 
         def quad(g: str, t: Triple) -> ox.Quad:
             known = parsed.get(t)
             if known is not None:
                 return ox.Quad(known.subject, known.predicate, known.object, ox.NamedNode(g))
-            s, p, o = (to_oxigraph(x) for x in t)
-            return ox.Quad(s, p, o, ox.NamedNode(g))  # type: ignore[arg-type]
+            return ox.Quad(term(t[0]), term(t[1]), term(t[2]),  # type: ignore[arg-type]
+                           ox.NamedNode(g))
         removed = [quad(g, t) for g, ts in self.removed.items() if g not in self.cleared
                    for t in ts]
         added = [quad(g, t) for g, ts in self.added.items() for t in ts]
         return removed, added
+
+    def ntriples(self, graphs: Sequence[str], predicates: Collection[Node] | None
+                 ) -> str | None:
+        """The union of ``graphs`` as they are now (store + changes), only the triples with
+        one of ``predicates`` (None: all), as N-Triples text written by the store's own
+        serializer: no rdflib term per stored triple (a bulk write's SHACL finder reads
+        millions). None where that cannot be done: a store other than Oxigraph, a graph this
+        delta cleared, or removals too many (or with blank nodes) to leave out in the query."""
+        from ..store.oxigraph import OxigraphStore
+
+        if not isinstance(self.store, OxigraphStore):
+            return None
+        names = [canonical(g) for g in graphs]
+        if any(g in self.cleared for g in names):
+            return None
+        gone = [(g, t) for g in names for t in self.removed.get(g, ())]
+        if len(gone) > _LEAVE_OUT_AT_MOST or any(isinstance(x, rdflib.BNode)
+                                                  for _, t in gone for x in t):
+            return None
+        term = self._converter()
+        where = ["VALUES ?g { " + " ".join(f"<{g}>" for g in names) + " }"]
+        if predicates is not None:
+            where.append("VALUES ?p { " + " ".join(str(term(p)) for p in predicates) + " }")
+        where.append("GRAPH ?g { ?s ?p ?o }")
+        if gone:  # a triple removed from one graph may stay in another: ?g is matched too
+            where.append("MINUS { VALUES (?s ?p ?o ?g) { " + " ".join(
+                "(" + " ".join(str(term(x)) for x in t) + f" <{g}>)" for g, t in gone)
+                + " } }")
+        found = self.store.ox.query("CONSTRUCT { ?s ?p ?o } WHERE { " + " ".join(where) + " }")
+        assert isinstance(found, ox.QueryTriples)
+        stored = found.serialize(format=ox.RdfFormat.N_TRIPLES)
+        parsed = self._parsed
+        keep = None if predicates is None else set(predicates)
+        added = [parsed.get(t) or ox.Triple(term(t[0]), term(t[1]), term(t[2]))  # type: ignore[arg-type]
+                 for g in names for t in self.added.get(g, ()) if keep is None or t[1] in keep]
+        new = ox.serialize(added, format=ox.RdfFormat.N_TRIPLES) if added else b""
+        return (bytes(stored or b"") + bytes(new or b"")).decode("utf-8")
+
+    def _converter(self) -> Callable[[Node], OxTerm]:
+        """rdflib -> pyoxigraph terms, each converted once (a bulk delta's inferred triples
+        repeat their classes, predicates and subjects)."""
+        converted: dict[Node, OxTerm] = {}
+
+        def term(x: Node) -> OxTerm:
+            found = converted.get(x)
+            if found is None:
+                found = converted[x] = to_oxigraph(x)
+            return found
+        return term
 
     def graph(self, graph: GraphName) -> rdflib.Graph:
         """A read-only rdflib view of one graph as it is now (store + changes)."""

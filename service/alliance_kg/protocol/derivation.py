@@ -117,17 +117,20 @@ class Derivation:
         """The SHACL verdict on the data after the delta (None: no shapes)."""
         added = set(change.added) | set(change.appeared)
         removed = set(change.removed) | set(change.disappeared)
-        return self.check([delta.graph(None), delta.graph(INFERRED_IRI)], added, removed)
+        return self.check([delta.graph(None), delta.graph(INFERRED_IRI)], added, removed,
+                          delta=delta)
 
     def check(self, data: Sequence[rdflib.Graph], added: Collection[Triple],
-              removed: Collection[Triple] = ()) -> ValidationReport | None:
+              removed: Collection[Triple] = (), *, delta: Delta | None = None
+              ) -> ValidationReport | None:
         """Validate ``data`` (the state after a change) where ``added``/``removed`` can reach.
 
         pySHACL at the reachable focus nodes costs a few milliseconds per changed triple; past
         :data:`BULK_SHARE` of the dataset, validating everything with the Rust finder
         (:func:`~alliance_kg.knowledge.fastshacl.validate_fast`, pySHACL's report, proven
         equal) is cheaper. Either gives a full validation's verdict if the data conformed
-        before."""
+        before. With ``delta`` (``data`` is its asserted and inferred graphs, after the
+        materialization moved), the finder reads the data as the store writes it."""
         if self.shapes is None:
             return None
         if len(added) + len(removed) > max(BULK_MIN, self.materialization.size * BULK_SHARE):
@@ -135,7 +138,16 @@ class Derivation:
 
             def reference() -> ValidationReport:
                 return validate_change(data, shapes, self.ontology, added, removed)
-            return validate_fast([*data, self.ontology], shapes.source, {}, reference)
+
+            def native(predicates: frozenset[Node] | None) -> str | None:
+                if delta is None:
+                    return None
+                return delta.ntriples([ASSERTED_IRI, INFERRED_IRI, ONTOLOGY_IRI], predicates)
+            # the materialization holds asserted + inferred as they are now: no need to count
+            size = self.materialization.size + len(self.ontology) if delta is not None \
+                else None
+            return validate_fast([*data, self.ontology], shapes.source, {}, reference,
+                                 size=size, native=native)
         return validate_change(data, self.shapes, self.ontology, added, removed)
 
 

@@ -254,6 +254,11 @@ class OxigraphStore(Store):
         blank = any(isinstance(t, ox.BlankNode) for q in (*removed, *added)
                     for t in (q.subject, q.object))
         with self.writing():
+            if not removed and not cleared:
+                # additions only (a bulk POST): extend is one transaction too, and 6x faster
+                # than the same quads as INSERT DATA text (3.2 s -> 0.5 s per 300k quads)
+                self.ox.extend(added)
+                return
             if blank:
                 # DELETE DATA cannot name a blank node, and INSERT DATA would rename them: the
                 # quads go one by one (under the fork lock: no query worker forks in between)

@@ -180,6 +180,29 @@ class Delta:
             self.dropped.discard(g)
             self.created.add(g)
 
+    def add_all(self, graph: GraphName, triples: Iterable[Triple]) -> None:
+        """:meth:`add` of many triples (a bulk write's inferred ones): on Oxigraph the store
+        is asked directly, and each triple's pyoxigraph form is kept for :meth:`quads`."""
+        native = self._native()
+        g = canonical(graph)
+        if native is None or g in self.cleared or g in self.dropped:
+            for t in triples:
+                self.add(graph, t)
+            return
+        self._index.pop(g, None)
+        added, removed, parsed = self.added[g], self.removed[g], self._parsed
+        term, ox_g = self._converter(), ox.NamedNode(g)
+        for t in triples:
+            if t in removed:
+                removed.discard(t)
+                continue
+            known = parsed.get(t)
+            if known is None:
+                known = parsed[t] = ox.Triple(term(t[0]), term(t[1]),  # type: ignore[arg-type]
+                                              term(t[2]))
+            if ox.Quad(known.subject, known.predicate, known.object, ox_g) not in native:
+                added.add(t)
+
     def remove(self, graph: GraphName, t: Triple) -> None:
         g = canonical(graph)
         self._index.pop(g, None)

@@ -84,8 +84,7 @@ class Derivation:
     def _put(delta: Delta, change: Change) -> None:
         for t in change.disappeared:
             delta.remove(INFERRED_IRI, t)
-        for t in change.appeared:
-            delta.add(INFERRED_IRI, t)
+        delta.add_all(INFERRED_IRI, change.appeared)
 
     def _direct_types(self, delta: Delta, change: Change
                       ) -> tuple[set[Triple], set[Triple]] | None:

@@ -24,7 +24,7 @@ from alliance_kg.store.base import Store
 from alliance_kg.store.memory import MemoryStore
 from alliance_kg.store.oxigraph import OxigraphStore
 from alliance_kg.terms import to_rdflib
-from alliance_kg.web import create_app
+from alliance_kg.web import create_app, writes
 
 from .conftest import built_dataset
 
@@ -63,7 +63,8 @@ def _post(client: FlaskClient, body: bytes) -> int:
 
 
 def test_a_bulk_post_leaves_what_reasoning_from_scratch_gives(
-        writable: tuple[Store, FlaskClient]) -> None:
+        writable: tuple[Store, FlaskClient], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writes, "OVERLAP_ABOVE", 1000)  # validation beside the quads' making
     store, client = writable
     before = set(_graph(store, str(ASSERTED)))
     body = _generated(3000, 11, "bulk-")
@@ -82,7 +83,8 @@ def test_a_bulk_post_leaves_what_reasoning_from_scratch_gives(
 
 
 def test_a_violating_bulk_post_is_422_and_changes_nothing(
-        writable: tuple[Store, FlaskClient]) -> None:
+        writable: tuple[Store, FlaskClient], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writes, "OVERLAP_ABOVE", 1000)
     store, client = writable
     before = store.dump(BY_KEY["nquads"])
     # a State needs a label: one unlabelled state among thousands of good triples

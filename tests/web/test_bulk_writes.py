@@ -109,10 +109,13 @@ def test_the_native_union_is_the_deltas_union() -> None:
     lines = [f"<{n}> <{p}> \"v{i}\"@en <{g1}> ." for i, n in enumerate(nodes[:200])]
     lines += [f"<{n}> <{q}> <{nodes[0]}> <{g1}> ." for n in nodes[:50]]
     lines.append(f"<{nodes[1]}> <{p}> \"v1\"@en <{g2}> .")  # also in g2
+    lines += [f"_:b1 <{p}> \"blank\" <{g1}> .", f"_:b2 <{q}> _:b1 <{g1}> ."]
     store.load("\n".join(lines).encode(), BY_KEY["nquads"])
     delta = Delta(store)
     delta.remove(g1, (nodes[1], p, rdflib.Literal("v1", lang="en")))  # stays in g2
     delta.remove(g1, (nodes[2], p, rdflib.Literal("v2", lang="en")))
+    blank = next(t for t in delta.triples(g1, (None, q, None)) if isinstance(t[0], rdflib.BNode))
+    delta.remove(g1, blank)  # blank nodes keep their labels in the text: left out too
     for i, n in enumerate(nodes[200:]):
         delta.add(g2, (n, p, rdflib.Literal(i)))
         delta.add(g2, (n, RDFS.label, rdflib.Literal(f"label {i}", lang="fr")))
@@ -132,6 +135,8 @@ def test_the_native_union_is_the_deltas_union() -> None:
         assert native(predicates) == union(predicates)
     assert (nodes[1], p, rdflib.Literal("v1", lang="en")) in native({p})
     assert (nodes[2], p, rdflib.Literal("v2", lang="en")) not in native({p})
+    assert blank not in native(None) and len([t for t in native(None)
+                                              if isinstance(t[0], rdflib.BNode)]) == 1
     added = delta.added[g2]
     assert len(added) > 256  # read through the index
     for pattern in ((None, p, None), (nodes[300], None, None), (None, None, rdflib.Literal(7)),

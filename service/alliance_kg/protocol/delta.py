@@ -31,8 +31,6 @@ Triple = tuple[Node, Node, Node]
 Pattern = tuple[Node | None, Node | None, Node | None]
 #: added triples of a graph past which reading them by pattern goes through an index
 _INDEX_ABOVE = 256
-#: removed triples past which :meth:`Delta.ntriples` does not leave them out in its query
-_LEAVE_OUT_AT_MOST = 10_000
 
 
 def canonical(graph: GraphName) -> str:
@@ -293,39 +291,40 @@ class Delta:
     def ntriples(self, graphs: Sequence[str], predicates: Collection[Node] | None
                  ) -> str | None:
         """The union of ``graphs`` as they are now (store + changes), only the triples with
-        one of ``predicates`` (None: all), as N-Triples text written by the store's own
+        one of ``predicates`` (None: all), as N-Triples text written by pyoxigraph's
         serializer: no rdflib term per stored triple (a bulk write's SHACL finder reads
-        millions). None where that cannot be done: a store other than Oxigraph, a graph this
-        delta cleared, or removals too many (or with blank nodes) to leave out in the query."""
-        from ..store.oxigraph import OxigraphStore
+        millions). A triple may come twice (in two graphs). None where that cannot be done: a
+        store other than Oxigraph, or a graph this delta cleared.
 
-        if not isinstance(self.store, OxigraphStore):
-            return None
+        The store is read one (graph, predicate) index range at a time: the same selection as
+        one ``CONSTRUCT`` with ``VALUES`` took 16 CPU s at 10^6 (its join scanned the store),
+        this about 3."""
+        native = self._native()
         names = [canonical(g) for g in graphs]
-        if any(g in self.cleared for g in names):
-            return None
-        gone = [(g, t) for g in names for t in self.removed.get(g, ())]
-        if len(gone) > _LEAVE_OUT_AT_MOST or any(isinstance(x, rdflib.BNode)
-                                                  for _, t in gone for x in t):
+        if native is None or any(g in self.cleared for g in names):
             return None
         term = self._converter()
-        where = ["VALUES ?g { " + " ".join(f"<{g}>" for g in names) + " }"]
-        if predicates is not None:
-            where.append("VALUES ?p { " + " ".join(str(term(p)) for p in predicates) + " }")
-        where.append("GRAPH ?g { ?s ?p ?o }")
-        if gone:  # a triple removed from one graph may stay in another: ?g is matched too
-            where.append("MINUS { VALUES (?s ?p ?o ?g) { " + " ".join(
-                "(" + " ".join(str(term(x)) for x in t) + f" <{g}>)" for g, t in gone)
-                + " } }")
-        found = self.store.ox.query("CONSTRUCT { ?s ?p ?o } WHERE { " + " ".join(where) + " }")
-        assert isinstance(found, ox.QueryTriples)
-        stored = found.serialize(format=ox.RdfFormat.N_TRIPLES)
-        parsed = self._parsed
+        # a triple removed from one graph may stay in another: the graph is matched too
+        gone = {ox.Quad(term(t[0]), term(t[1]), term(t[2]), ox.NamedNode(g))  # type: ignore[arg-type]
+                for g in names for t in self.removed.get(g, ())}
+        wanted: list[ox.NamedNode | None] = [None] if predicates is None else [
+            p for p in map(term, predicates) if isinstance(p, ox.NamedNode)]
         keep = None if predicates is None else set(predicates)
-        added = [parsed.get(t) or ox.Triple(term(t[0]), term(t[1]), term(t[2]))  # type: ignore[arg-type]
-                 for g in names for t in self.added.get(g, ()) if keep is None or t[1] in keep]
-        new = ox.serialize(added, format=ox.RdfFormat.N_TRIPLES) if added else b""
-        return (bytes(stored or b"") + bytes(new or b"")).decode("utf-8")
+        parsed = self._parsed
+
+        def rows() -> Iterator[ox.Triple]:
+            for g in names:
+                node = ox.NamedNode(g)
+                for p in wanted:
+                    for q in native.quads_for_pattern(None, p, None, node):
+                        if not gone or q not in gone:
+                            yield q.triple
+            for g in names:
+                for t in self.added.get(g, ()):
+                    if keep is None or t[1] in keep:
+                        yield parsed.get(t) or ox.Triple(term(t[0]), term(t[1]),  # type: ignore[arg-type]
+                                                         term(t[2]))
+        return bytes(ox.serialize(rows(), format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
 
     def _converter(self) -> Callable[[Node], OxTerm]:
         """rdflib -> pyoxigraph terms, each converted once (a bulk delta's inferred triples

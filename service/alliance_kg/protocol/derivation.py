@@ -158,7 +158,6 @@ def put_direct_types(delta: Delta, now: set[Triple], before: set[Triple]
     for t in removed:
         delta.remove(DIRECT_TYPES_IRI, t)
         delta.remove(ASSERTED_IRI, t)
-    for t in added:
-        delta.add(DIRECT_TYPES_IRI, t)
-        delta.add(ASSERTED_IRI, t)
+    delta.add_all(DIRECT_TYPES_IRI, added)
+    delta.add_all(ASSERTED_IRI, added)
     return added, removed

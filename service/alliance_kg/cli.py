@@ -580,6 +580,49 @@ def generate(triples: int, seed: int, output: Path | None) -> None:
     click.echo(f"alliance-kg: generated {count} triples (seed {seed})", err=True)
 
 
+# -- derive --------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--store", default=None,
+              help="Store holding the dataset: remote (your engine), oxigraph with --store-path.")
+@click.option("--store-path", default=None, help="Data folder of a persistent store.")
+@click.option("--where", type=click.Choice(["auto", "engine", "process"]), default="auto",
+              show_default=True,
+              help="engine: the remote engine reasons (SPARQL updates) and selects the shapes' "
+                   "targets; process: the dataset is read into this process; auto: the engine "
+                   "where it can.")
+@click.option("--no-validate", is_flag=True, help="Recompute the inferred graph only.")
+@ROOT_OPTION
+def derive(store: str | None, store_path: str | None, where: str, no_validate: bool,
+           root: Path | None) -> None:
+    """Recompute a store's inferred graph and check asserted + inferred against its shapes.
+
+    For a dataset that lives in a store (a remote engine above all: docs/STORES.md, "Reasoning
+    and validation on the engine"). The report goes to standard output. Exit 0 when the data
+    conforms; 1 when it violates the shapes (the inferred graph is written) or contradicts the
+    ontology (nothing is written); 2 on bad input.
+    """
+    from .store import pushdown, registry
+
+    settings = _settings(root, store=store, store_path=store_path)
+    try:
+        target = registry.create(settings)
+        outcome = pushdown.derive(target, where=where, validate=not no_validate,
+                                  progress=progress())
+    except KGError as err:
+        fail(err)
+    for why in outcome.why:
+        click.echo(f"alliance-kg: {why}", err=True)
+    place = "on the engine" if outcome.reasoned_on == "engine" else "in process"
+    click.echo(f"alliance-kg: inferred graph of {outcome.stats.inferred} triples, reasoned "
+               f"{place}", err=True)
+    if outcome.report is None:
+        return
+    click.echo(outcome.report.to_text())
+    sys.exit(EXIT_OK if outcome.report.conforms else EXIT_VIOLATIONS)
+
+
 # -- serve ---------------------------------------------------------------------------------------
 
 

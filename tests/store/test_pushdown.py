@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import functools
 import io
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -153,3 +156,20 @@ def test_an_embedded_store_is_derived_in_process() -> None:
     outcome = pushdown.derive(store)
     assert outcome.reasoned_on == "process"
     assert outcome.report is not None and not outcome.report.conforms
+
+
+def test_the_derive_command_reports_a_violation_found_on_the_engine(
+        oxigraph_server: OxigraphServer) -> None:
+    oxigraph_server.clear()
+    store = RemoteStore(oxigraph_server.query_url, oxigraph_server.update_url, timeout=60)
+    load(store, 200, 6, VIOLATION)
+    env = {**os.environ, "ALLIANCE_KG_REMOTE_QUERY_URL": oxigraph_server.query_url,
+           "ALLIANCE_KG_REMOTE_UPDATE_URL": oxigraph_server.update_url}
+    done = subprocess.run([sys.executable, "-m", "alliance_kg", "derive", "--store", "remote",
+                           "--where", "engine"], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 1, done.stderr
+    assert "http://example.org/agr" in done.stdout
+    assert "reasoned on the engine" in done.stderr
+    assert store.count(pushdown.INF) > 100
+    store.close()

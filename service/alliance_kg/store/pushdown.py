@@ -64,6 +64,8 @@ NEW = "urn:x-alliance-kg:pushdown:new"
 VALUES_CHUNK = 200
 #: nodes of one VALUES block when reading triples around them (measured on Virtuoso 7: fine)
 NODE_CHUNK = 1000
+#: quads written back per request by the in-process path
+WRITE_CHUNK = 20_000
 #: update operations sent in one request
 OPS_PER_REQUEST = 40
 #: focus nodes validated together: one local graph of what their shapes read at a time
@@ -748,8 +750,13 @@ def in_process(store: Store, *, validate: bool = True, stats: Stats | None = Non
     started = time.perf_counter()
     asserted, ontology, shapes = _read(store, ASR, ONT, SHP)
     inferred = infer(asserted, ontology, semantics="owlrl-fast")
-    store.replace_graphs({INF: (inferred.serialize(format="nt", encoding="utf-8"),
-                                BY_KEY["ntriples"])})
+    # in pieces, not one replace_graphs: Virtuoso refuses a request over 10 MB ("The
+    # requested string session is longer than 10Mb"), 10^5 generated triples' inferred graph
+    name = ox.NamedNode(INF)
+    quads = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), name)  # type: ignore[arg-type]
+             for s, p, o in inferred]
+    for i, part in enumerate(_chunks(quads, WRITE_CHUNK) or [[]]):
+        store.apply_delta([], part, cleared=[INF] if i == 0 else [])
     stats.inferred = len(inferred)
     stats.seconds["closure"] = time.perf_counter() - started
     if not validate:

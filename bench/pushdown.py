@@ -173,9 +173,15 @@ def main() -> None:
             out["engine_side"] = run_child(spec, "engine")
             out["engine_rss_after_engine_side_mib"] = round(vm_hwm_mib(pid))
             if not args.skip_process:
-                store = store_for(spec)
-                store._update(f"DROP SILENT GRAPH <{KEPT}> ; INSERT {{ GRAPH <{KEPT}> "  # type: ignore[attr-defined]
+                from alliance_kg.store import pushdown
+
+                # pushdown's own update: the store's would put Virtuoso's default-graph
+                # prologue before it, under which GRAPH <iri> in a WHERE matches nothing
+                engine = pushdown._Engine(store_for(spec), pushdown.Stats(),  # type: ignore[arg-type]
+                                          lambda _m: None)
+                engine.update(f"DROP SILENT GRAPH <{KEPT}> ; INSERT {{ GRAPH <{KEPT}> "
                               f"{{ ?s ?p ?o }} }} WHERE {{ GRAPH <{INFERRED}> {{ ?s ?p ?o }} }}")
+                out["kept"] = engine.count(KEPT)
                 out["in_process"] = run_child(spec, "process")
                 missing = ("SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{a}> {{ ?s ?p ?o }} "
                            "FILTER NOT EXISTS {{ GRAPH <{b}> {{ ?s ?p ?o }} }} }}")

@@ -290,12 +290,15 @@ def engine_closure(store: RemoteStore, *, progress: Progress | None = None,
         _check_derived(eng, schema)
         stats.seconds["rules"] = time.perf_counter() - started
         mark = time.perf_counter()
-        eng.drop(INF)
-        eng.update(f"INSERT {{ GRAPH {_g(INF)} {{ ?s ?p ?o }} }} WHERE {{ "
-                   f"GRAPH {_g(WORK)} {{ ?s ?p ?o }} "
-                   f"FILTER NOT EXISTS {{ GRAPH {_g(ASR)} {{ ?s ?p ?o }} }} "
-                   f"FILTER NOT EXISTS {{ GRAPH {_g(ONT)} {{ ?s ?p ?o }} }} {_noise_filter()} }}")
-        _schema_part(eng, schema)
+        # one request: readers see the old inferred graph or the new one on engines whose
+        # requests are transactions (Oxigraph; not Virtuoso, docs/STORES.md)
+        eng.update(" ;\n".join([
+            f"DROP SILENT GRAPH {_g(INF)}",
+            f"INSERT {{ GRAPH {_g(INF)} {{ ?s ?p ?o }} }} WHERE {{ "
+            f"GRAPH {_g(WORK)} {{ ?s ?p ?o }} "
+            f"FILTER NOT EXISTS {{ GRAPH {_g(ASR)} {{ ?s ?p ?o }} }} "
+            f"FILTER NOT EXISTS {{ GRAPH {_g(ONT)} {{ ?s ?p ?o }} }} {_noise_filter()} }}",
+            *_schema_part(eng, schema)]))
         stats.seconds["copy"] = time.perf_counter() - mark
     finally:
         eng.drop(WORK, DELTA, NEW)
@@ -398,9 +401,9 @@ def _check_derived(eng: _Engine, schema: fastreason.Schema) -> None:
     fastreason.raise_clashes(clashes)
 
 
-def _schema_part(eng: _Engine, schema: fastreason.Schema) -> None:
+def _schema_part(eng: _Engine, schema: fastreason.Schema) -> list[str]:
     """What owlrl entails from the ontology alone (kept as the fast reasoner keeps it: not
-    asserted, not noise), added from Python: a few hundred triples."""
+    asserted, not noise), as INSERT DATA operations: a few hundred triples, no blank node."""
     keep = [t for t in dict.fromkeys(schema.inferred)
             if not isinstance(t[0], Literal) and noise_reason(t, ()) is None]
     asserted: set[tuple[Node, Node, Node]] = set()
@@ -411,9 +414,7 @@ def _schema_part(eng: _Engine, schema: fastreason.Schema) -> None:
     graph = ox.NamedNode(INF)
     quads = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), graph)  # type: ignore[arg-type]
              for s, p, o in keep if (s, p, o) not in asserted]
-    if quads:
-        eng.stats.requests += 1
-        eng.store.apply_delta([], quads)
+    return [eng.store._insert_data(quads)] if quads else []
 
 
 # -- validation ------------------------------------------------------------------------------

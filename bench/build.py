@@ -4,7 +4,8 @@
     .venv/bin/python bench/build.py --sizes 0 10000 --reasoner owlrl --shacl pyshacl
 
 For each size: a scratch checkout (the repository's ontology/, shapes/ and data/, plus
-``alliance-kg generate N --seed 1`` as ``data/generated.ttl``; 0 = the shipped data only), then
+``alliance-kg generate N --seed 1 --trig`` as ``data/generated.trig``; 0 = the shipped data
+only), then
 ``build_dataset`` and ``serialize_trig`` (what ``alliance-kg build`` writes), each size in a
 fresh child process so the peak RSS is that build's. Prints one JSON object per size (wall and
 CPU seconds per step: load, reason, validate, assemble, describe, serialize; the fast SHACL
@@ -31,13 +32,13 @@ STEPS = ("load", "reason", "validate", "assemble", "describe", "serialize")
 
 
 def _checkout(target: Path, size: int) -> Path:
-    from alliance_kg.knowledge.generate import generate
+    from alliance_kg.knowledge.generate import generate_source
 
     for name in ("ontology", "shapes", "data"):
         shutil.copytree(ROOT / name, target / name)
-    if size:
-        with (target / "data" / "generated.ttl").open("w", encoding="utf-8") as out:
-            generate(size, 1, out)
+    if size:  # in a graph naming its source, as the build asks of every data triple
+        with (target / "data" / "generated.trig").open("w", encoding="utf-8") as out:
+            generate_source(size, 1, out)
     return target
 
 

@@ -180,13 +180,17 @@ def build(root: Path | None, output: Path | None, no_validate: bool, reasoner: s
               help="Format of FILES when their extension does not tell (required for '-').")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the report to this file instead of standard output.")
+@click.option("--require-sources/--no-require-sources", default=None,
+              help="Also check that every triple has a source: a sentence's or an article's "
+                   "graph, or a graph naming its reference with prov:wasDerivedFrom (default: "
+                   "on for this project's data, off for FILES).")
 @REASONER_OPTION
 @SHACL_OPTION
 @ROOT_OPTION
 def validate(files: tuple[str, ...], shapes: tuple[Path, ...], ontology: tuple[Path, ...],
              inference: str, report_format: str, input_format: str | None,
-             output: Path | None, reasoner: str | None, shacl: str | None,
-             root: Path | None) -> None:
+             output: Path | None, require_sources: bool | None, reasoner: str | None,
+             shacl: str | None, root: Path | None) -> None:
     """SHACL-validate FILES (or, without FILES, this project's data) against the shapes.
 
     FILES may be Turtle, TriG, N-Triples, N-Quads, RDF/XML, JSON-LD (by extension, .gz too);
@@ -211,17 +215,23 @@ def validate(files: tuple[str, ...], shapes: tuple[Path, ...], ontology: tuple[P
                                 inference=inference,
                                 fmt=BY_KEY[input_format] if input_format else None,
                                 progress=progress(), reasoner=reasoner or settings.reasoner,
-                                shacl=shacl or settings.shacl)
+                                shacl=shacl or settings.shacl,
+                                require_sources=not files if require_sources is None
+                                else require_sources)
     except KGError as err:
         fail(err)
+    lines: list[str] = []
+    if "-" not in files:  # standard input cannot be read twice
+        from .knowledge.sources import report_records, report_text
+
+        loaded = load_files(data_paths)
+        report.sources, report.conflicts = report_records(loaded)
+        lines = report_text(loaded).splitlines()
     _write(report.render(report_format).encode("utf-8"), output)
     if output is not None or report_format != "text":
         click.echo(f"alliance-kg: {report.summary()}", err=True)
-    if "-" not in files:  # standard input cannot be read twice
-        from .knowledge.sources import report_text
-
-        for line in report_text(load_files(data_paths)).splitlines():
-            click.echo(f"alliance-kg: {line}", err=True)
+    for line in lines:
+        click.echo(f"alliance-kg: {line}", err=True)
     sys.exit(EXIT_OK if report.conforms else EXIT_VIOLATIONS)
 
 
@@ -563,14 +573,19 @@ def _merge_into_service(url: str, sources: tuple[str, ...], graph: str | None,
               help="Same seed, same bytes: benchmarks compare like with like.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write N-Triples to this file instead of standard output.")
-def generate(triples: int, seed: int, output: Path | None) -> None:
+@click.option("--trig", is_flag=True,
+              help="Write TriG instead: the triples in a graph of their own that names the "
+                   "generator as its source, as data/ files must for `build`.")
+def generate(triples: int, seed: int, output: Path | None, trig: bool) -> None:
     """Write about TRIPLES triples of synthetic, shape-conformant data (N-Triples).
 
     Commands in subordination chains, counterparts, posts and tenures, frameworks with parties,
     meetings announcing changes, transfers, and claims traced to sentences: the shape of the
     article's data at any size, for benchmarks (bench/) and scale tests.
     """
-    from .knowledge.generate import generate as make
+    from .knowledge.generate import generate, generate_source
+
+    make = generate_source if trig else generate
 
     if output is None:
         count = make(triples, seed, sys.stdout)

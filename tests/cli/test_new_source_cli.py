@@ -3,7 +3,9 @@ on a copy of this checkout and the invented fixture text of tests/knowledge/fixt
 
 from __future__ import annotations
 
+import json
 import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -64,6 +66,24 @@ akr:second-s03 {
     assert "2024-07-28  (akr:article-maslow-2024-s03: \u201cOn 28 July 2024," in checked.stderr
     assert "2024-07-29  (akr:second-s03: \u201cOn 29 July 2024," in checked.stderr
     assert "source akr:second: 3 of 4 sentences carry no fact" in checked.stderr
+
+    # the same per-source lines in the JSON and JUnit reports, for a CI job that reads files
+    as_json = runner.invoke(main, ["validate", "--format", "json", "--root", str(project)])
+    doc = json.loads(as_json.stdout)
+    second = next(src for src in doc["sources"] if src["source"] == "akr:second")
+    assert second["sentences"] == 4 and len(second["withoutFacts"]) == 3
+    conflict, = doc["conflicts"]
+    assert (conflict["subject"], conflict["property"]) == ("akr:scc-2024-07-28", "akg:date")
+    assert {v["sentence"] for v in conflict["values"]} == {"akr:article-maslow-2024-s03",
+                                                           "akr:second-s03"}
+    junit = ET.fromstring(runner.invoke(main, ["validate", "--format", "junit", "--root",
+                                               str(project)]).stdout)
+    suite = next(s for s in junit if s.get("name") == "sources")
+    assert suite.get("failures") == "0"
+    names = [case.get("name") for case in suite]
+    assert "source akr:second" in names and "conflict akr:scc-2024-07-28 akg:date" in names
+    out = next(c for c in suite if c.get("name") == "source akr:second").find("system-out")
+    assert out is not None and (out.text or "").startswith("3 of 4 sentences carry no fact")
 
 
 def test_bad_input_exits_2(project: Path) -> None:

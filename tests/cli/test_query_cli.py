@@ -82,7 +82,7 @@ def test_uses_the_built_file_while_fresh(cli: Run, repo: Path) -> None:
     assert cli("query", marker).stdout.splitlines() == ["n", "only in dist"]
 
     # once a knowledge file is newer, the dataset is built in memory instead
-    source = repo / "data" / "article" / "source.ttl"
+    source = repo / "data" / "article" / "source.trig"
     later = built.stat().st_mtime + 5
     os.utime(source, (later, later))
     assert cli("query", marker).stdout.splitlines() == ["n"]

@@ -19,7 +19,7 @@ def test_project_data_conforms(cli: Run) -> None:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[-1] == "conforms: 0 violations, 2 warnings, 0 infos"
-    assert lines[0].startswith("data/article/claims.trig, data/article/entities.ttl: Warning: "
+    assert lines[0].startswith("data/article/claims.trig, data/article/entities.trig: Warning: "
                                "akr:JFHQ akg:founded")
     assert cli("validate", "--inference", "none").stdout.splitlines()[-1] == \
         "conforms: 0 violations, 1 warning, 0 infos"
@@ -33,6 +33,27 @@ def test_violations_exit_1(cli: Run, repo: Path) -> None:
         in done.stdout
     assert done.stdout.splitlines()[-1] == "does not conform: 1 violation, 0 warnings, 0 infos"
     assert done.stdout == cli("validate", str(bad)).stdout  # deterministic
+
+
+def test_sources_are_required_of_the_project_data_and_on_request_of_files(
+        cli: Run, repo: Path) -> None:
+    """The project's data must say where each triple comes from (as the build requires);
+    someone else's FILES need not, unless they ask."""
+    loose = PREFIXES + 'akr:Atlantis a akg:State ; akg:name "Atlantis" .\n'
+    mine = write(repo / "mine.ttl", loose)
+    assert cli("validate", str(mine)).returncode == 0
+    asked = cli("validate", "--require-sources", str(mine))
+    assert asked.returncode == 1
+    assert (f"{mine}: Violation: akr:Atlantis akg:name: this triple is in the default graph "
+            "of its file") in asked.stdout
+    write(repo / "data" / "extra.ttl", loose)
+    project = cli("validate", "--format", "json")
+    assert project.returncode == 1
+    found = [r for r in json.loads(project.stdout)["results"]
+             if r["shape"] == "aksh:SourcedTriple"]
+    assert {r["resultPath"] for r in found} == {"rdf:type", "akg:name"}
+    assert all(r["files"] == ["data/extra.ttl"] for r in found)
+    assert cli("validate", "--no-require-sources").returncode == 0
 
 
 def test_relative_paths_are_reported_as_given(cli: Run, repo: Path) -> None:
@@ -108,9 +129,15 @@ def test_junit_report_to_a_file(cli: Run, repo: Path, tmp_path: Path) -> None:
     done = cli("validate", "--format", "junit", "--output", str(report))
     assert done.returncode == 1 and done.stdout == ""
     root = ET.parse(report).getroot()
-    failures = root.findall(".//testcase/failure")
-    assert root.get("failures") == "1" and len(failures) == 1
-    assert "data/extra.ttl: Violation: akr:Atlantis" in (failures[0].text or "")
+    failures = {case.get("name"): case.find("failure") for case in root.iter("testcase")
+                if case.find("failure") is not None}
+    # the nameless state, and (a file's default graph) its missing source
+    assert root.get("failures") == "2" and set(failures) == {"aksh:AgentShape",
+                                                             "aksh:SourcedTriple"}
+    assert "data/extra.ttl: Violation: akr:Atlantis akg:name" in (
+        failures["aksh:AgentShape"].text or "")  # type: ignore[union-attr]
+    assert "data/extra.ttl: Violation: akr:Atlantis rdf:type" in (
+        failures["aksh:SourcedTriple"].text or "")  # type: ignore[union-attr]
 
 
 def test_turtle_report(cli: Run, repo: Path) -> None:

@@ -72,6 +72,6 @@ def test_build_id_is_the_content_hash_of_the_sources(tmp_path: Path) -> None:
     ds = build_dataset(a, validate_shapes=False)
     versions = list(ds.graph(DESCRIPTION).objects(None, SCHEMA.version))
     assert [str(v) for v in versions] == [first]
-    entities = b / "data" / "article" / "entities.ttl"
+    entities = b / "data" / "article" / "entities.trig"
     entities.write_text(entities.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert locations.content_hash(b, locations.knowledge_files(b)) != first

@@ -34,6 +34,7 @@ from alliance_kg.namespaces import AKG, AKR, ASSERTED, INFERRED, ONTOLOGY, ORG
 
 ROOT = Path(__file__).resolve().parents[2]
 EDITORIAL = "https://w3id.org/alliance-kg/graph/editorial/"
+ARTICLE = AKR["article-maslow-2024"]
 PROOF_SHAPES = ROOT / "shapes" / "explain" / "proof.ttl"
 
 
@@ -101,8 +102,11 @@ def test_leaves_carry_their_sentences(facts: Facts, built: rdflib.Dataset) -> No
                        if str(getattr(c, "identifier", c)).startswith((str(AKR), EDITORIAL))}
             assert {s.graph for s in node.sources} == stating
             for src in node.sources:
-                if src.graph.startswith(EDITORIAL):
-                    assert src.kind == "graph"
+                if src.graph.startswith(EDITORIAL):  # the reference it was taken from (issue 14)
+                    assert src.kind == "editorial" and src.references
+                    assert all(r.startswith("https://") for r in src.references)
+                elif src.graph == str(ARTICLE):  # the article's own text
+                    assert src.kind == "article" and src.label
                 else:
                     assert src.kind == "sentence" and src.quote
 

@@ -122,13 +122,14 @@ def test_results_formats_are_refused(tmp_path: Path) -> None:
         load_files([write(tmp_path / "x.ttl", "")], fmt=BY_KEY["csv"])
 
 
-def test_turtle_goes_to_the_default_graph_and_trig_keeps_its_graphs() -> None:
-    ds = load_files(sorted((FIXTURE_REPO / "data" / "article").iterdir()))
+def test_turtle_goes_to_the_default_graph_and_trig_keeps_its_graphs(tmp_path: Path) -> None:
+    turtle = write(tmp_path / "loose.ttl", PREFIXES + 'akr:Korea akg:name "Korea" ; a akg:State .\n')
+    ds = load_files([turtle, *sorted((FIXTURE_REPO / "data" / "article").iterdir())])
     sizes = {g.identifier: len(g) for g in ds.graphs() if len(g)}
     assert sizes[URIRef(AKR + "sentence-1")] == 1
     assert sizes[URIRef(AKR + "sentence-2")] == 2
-    assert sizes[DATASET_DEFAULT_GRAPH_ID] == 16  # entities.ttl + source.ttl
-    assert len(union_graph(ds)) == 19
+    assert sizes[DATASET_DEFAULT_GRAPH_ID] == 2  # loose.ttl
+    assert len(union_graph(ds)) == 25
 
 
 def test_all_rdf_formats_load_the_same_triples(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from kgfixtures import FIXTURE_REPO
 from alliance_kg.errors import ErrorKind, KGError
 from alliance_kg.formats import BY_KEY
 from alliance_kg.knowledge.build import build_dataset
+from alliance_kg.knowledge.load import load_files, union_graph
 from alliance_kg.knowledge.query import render, run_query
 
 AKR = "https://w3id.org/alliance-kg/resource/"
@@ -56,7 +57,7 @@ def test_unordered_results_are_sorted_ordered_ones_kept(ds: rdflib.Dataset) -> N
 
 
 def test_plain_graphs_are_queried_as_they_are() -> None:
-    g = rdflib.Graph().parse(FIXTURE_REPO / "data" / "article" / "entities.ttl")
+    g = union_graph(load_files([FIXTURE_REPO / "data" / "article" / "entities.trig"]))
     assert rows(g, "SELECT ?n WHERE { akr:Japan akg:name ?n }") == [("Japan",)]
 
 

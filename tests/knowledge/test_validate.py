@@ -12,7 +12,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
 from alliance_kg.errors import ErrorKind, KGError
-from alliance_kg.knowledge.load import repo_sources
+from alliance_kg.knowledge.load import load_files, repo_sources, union_graph
 from alliance_kg.knowledge.validate import ValidationReport, path_text, validate, validate_files
 
 AKR = "https://w3id.org/alliance-kg/resource/"
@@ -169,7 +169,7 @@ def test_unknown_inference_is_bad_input() -> None:
 
 
 def test_graphs_passed_in_are_not_modified() -> None:
-    data = Graph().parse(FIXTURE_REPO / "data" / "article" / "entities.ttl")
+    data = union_graph(load_files([FIXTURE_REPO / "data" / "article" / "entities.trig"]))
     shapes = Graph().parse(FIXTURE_REPO / "shapes" / "shapes.ttl")
     ontology = Graph().parse(FIXTURE_REPO / "ontology" / "core.ttl")
     sizes = (len(data), len(shapes), len(ontology))

@@ -66,8 +66,10 @@ from . import engines
 from .engines import DEFAULT_REASONER, DEFAULT_SHACL
 from .graphread import triple_set, triples_of
 from .load import QuadTuple, load_files, parse_bytes, read_bytes, repo_sources, union_graph
+from .provenance import results as provenance_results
+from .provenance import unsourced as find_unsourced
 from .reason import infer
-from .validate import Origins, validate
+from .validate import Origins, validate, with_results
 from .views import VIEW_GRAPHS, views
 
 Progress = Callable[[str], None]
@@ -110,18 +112,27 @@ def build_dataset(root: Path, *, validate_shapes: bool = True,
     # the data goes straight into the dataset's asserted graph: no copy of it is ever made
     asserted = ds.graph(ASSERTED)
     provenance: dict[Node, list[tuple[Node, Node, Node]]] = {}
+    defaults: list[tuple[str, tuple[Node, Node, Node]]] = []
+    graph_files: dict[Node, str] = {}
     for path in sources["data"]:
         quads = _parse_file(root, path)
         asserted.addN((s, p, o, asserted) for s, p, o, _ in quads)
+        name = _relative(root, path)
         for s, p, o, g in quads:
             if g == DATASET_DEFAULT_GRAPH_ID:
+                defaults.append((name, (s, p, o)))
                 continue
             if g in RESERVED_GRAPHS:
                 raise KGError(ErrorKind.BAD_INPUT,
                               f"a data file may not write into the reserved graph <{g}>",
-                              file=_relative(root, path))
+                              file=name)
             provenance.setdefault(g, []).append((s, p, o))
+            graph_files.setdefault(g, name)
         del quads
+    # every asserted triple has a source (knowledge/provenance.py); reported with the shapes
+    unsourced = (provenance_results(find_unsourced(defaults, provenance, graph_files, asserted))
+                 if validate_shapes else [])
+    del defaults
     say(f"loading {len(sources['shapes'])} shapes file(s)")
     shapes = _load(root, sources["shapes"], shape_origins)
     clock.lap("load")
@@ -131,11 +142,12 @@ def build_dataset(root: Path, *, validate_shapes: bool = True,
     inferred = infer(asserted, ontology, semantics=engines.REASONERS[reasoner],
                      into=ds.graph(INFERRED))
     clock.lap("reason")
-    if validate_shapes and len(shapes):
-        say(f"validating against {len(shapes)} shape triples ({shacl})")
-        report = validate(asserted, shapes, ontology=ontology, extra=[inferred],
-                          origins=_FileOrigins(root, sources["ontology"] + sources["data"]),
-                          shape_origins=shape_origins.resolve(), engine=shacl)
+    if validate_shapes and (len(shapes) or unsourced):
+        say(f"validating against {len(shapes)} shape triples ({shacl}) and checking sources")
+        report = with_results(validate(
+            asserted, shapes, ontology=ontology, extra=[inferred],
+            origins=_FileOrigins(root, sources["ontology"] + sources["data"]),
+            shape_origins=shape_origins.resolve(), engine=shacl), unsourced)
         if not report.conforms:
             failing = [r.to_text() for r in report.results if r.fails]
             raise KGError(ErrorKind.CONFLICT,

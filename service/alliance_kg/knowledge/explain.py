@@ -126,14 +126,18 @@ class Limits:
 
 @dataclass
 class Source:
-    """A named graph stating an asserted statement: a sentence (with its quote) or a merged
-    source (with its catalogue entry)."""
+    """A named graph stating an asserted statement: a sentence (with its quote), an article's
+    own text, an editorial graph (with the references it names) or a merged source (with its
+    catalogue entry)."""
 
     graph: str
-    kind: str  #: "sentence", "source" or "graph"
+    kind: str  #: "sentence", "article", "editorial", "source" or "graph"
     quote: str | None = None
     quote_lang: str | None = None
     catalogue: list[tuple[Node, Node]] = field(default_factory=list)
+    #: what an editorial graph was taken from (``prov:wasDerivedFrom``), and its label
+    references: list[str] = field(default_factory=list)
+    label: str | None = None
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"graph": self.graph, "kind": self.kind}
@@ -141,6 +145,10 @@ class Source:
             out["quote"] = self.quote
             if self.quote_lang:
                 out["lang"] = self.quote_lang
+        if self.references:
+            out["references"] = list(self.references)
+        if self.label is not None:
+            out["label"] = self.label
         if self.catalogue:
             out["catalogue"] = [{"predicate": str(p), "object": term_json(o)}
                                 for p, o in self.catalogue]
@@ -579,6 +587,8 @@ class Proof:
                     g.add((graph, AKG.quote, Literal(src.quote, lang=src.quote_lang)))
                 for cp, co in src.catalogue:
                     g.add((graph, cp, co))
+                for ref in src.references:
+                    g.add((graph, PROV.wasDerivedFrom, URIRef(ref)))
             for st in n.steps:
                 d = BNode()
                 rules_used.add(st.rule)
@@ -1072,6 +1082,10 @@ def _source_text(src: Source) -> str:
     if src.catalogue:
         origin = next((str(o) for p, o in src.catalogue if str(p).endswith("source")), None)
         return f"{name} (merged source{': ' + origin if origin else ''})"
+    if src.references:
+        return f"{name} (editorial, from {', '.join(src.references)})"
+    if src.kind == "article":
+        return f"{name} (the article's own text)"
     return name
 
 
@@ -1160,14 +1174,18 @@ def dataset_facts(ds: rdflib.Dataset, axioms: Axioms | None = None) -> Facts:
     def describe(graphs: Sequence[str]) -> dict[str, Source]:
         asserted, catalogue = graph(ASSERTED), graph(CATALOGUE)
         return {g: source_of(g, asserted.objects(URIRef(g), AKG.quote),
-                           catalogue.predicate_objects(URIRef(g))) for g in graphs}
+                             catalogue.predicate_objects(URIRef(g)),
+                             asserted.predicate_objects(URIRef(g))) for g in graphs}
 
     joined = graph(JOINED)
     return Facts(graph(ASSERTED), graph(INFERRED), axioms or Axioms(graph(ONTOLOGY)),
                  joined=joined if len(joined) else None, locate=locate, describe=describe)
 
 
-def source_of(g: str, quotes: Iterable[Node], catalogue: Iterable[tuple[Node, Node]]) -> Source:
+def source_of(g: str, quotes: Iterable[Node], catalogue: Iterable[tuple[Node, Node]],
+              about: Iterable[tuple[Node, Node]] = ()) -> Source:
+    """What graph ``g`` is, from its quotes, its catalogue entry (a merged source) and what the
+    data says about it (``about``: its types, ``prov:wasDerivedFrom``, ``rdfs:label``)."""
     qs = sorted((q for q in quotes if isinstance(q, Literal)),
                 key=lambda q: (q.language != "en", str(q)))
     if qs:
@@ -1175,4 +1193,13 @@ def source_of(g: str, quotes: Iterable[Node], catalogue: Iterable[tuple[Node, No
     entry = sorted(catalogue, key=lambda po: (str(po[0]), str(po[1])))
     if entry or g.startswith(SOURCE_GRAPH_PREFIX):
         return Source(g, "source", catalogue=entry)
+    facts = list(about)
+    refs = sorted(str(o) for p, o in facts if p == PROV.wasDerivedFrom and isinstance(o, URIRef))
+    labels = sorted((o for p, o in facts if p == RDFS.label and isinstance(o, Literal)),
+                    key=lambda o: (o.language != "en", str(o)))
+    label = str(labels[0]) if labels else None
+    if refs:
+        return Source(g, "editorial", references=refs, label=label)
+    if (RDF.type, AKG.Article) in facts:
+        return Source(g, "article", label=label)
     return Source(g, "graph")

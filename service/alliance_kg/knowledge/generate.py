@@ -20,7 +20,7 @@ from typing import TextIO
 
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
-from ..namespaces import AKG, AKR, AKV, ORG, SCHEMA
+from ..namespaces import AKG, AKR, AKV, GRAPH, ORG, SCHEMA
 
 BASE = str(AKR) + "gen/"
 _STATUSES = ("announced", "planned", "possible", "in-force", "completed", "ongoing")
@@ -48,6 +48,17 @@ class _Writer:
     def t(self, s: str, p: object, o: str) -> None:
         self.out.write(f"{s} <{p}> {o} .\n")
         self.count += 1
+
+
+def generate_source(n_triples: int, seed: int, out: TextIO) -> int:
+    """:func:`generate`'s triples as TriG, in one named graph that names the generator (and
+    seed) as its source: data that ``alliance-kg build`` accepts in ``data/``, where every
+    triple must have a source (``knowledge/provenance.py``)."""
+    graph = f"<{GRAPH}generated/{n_triples}-{seed}>"
+    out.write(f"{graph} {{\n{graph} <{PROV.wasDerivedFrom}> <{BASE}generator/seed-{seed}> .\n")
+    count = generate(n_triples, seed, out)
+    out.write("}\n")
+    return count
 
 
 def generate(n_triples: int, seed: int, out: TextIO) -> int:

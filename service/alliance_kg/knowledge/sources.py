@@ -6,7 +6,7 @@ article and each of its sentences (``akg:Sentence`` with its exact text, paragra
 position, under stable IRIs ``akr:<slug>`` and ``akr:<slug>-sNN``) and leaves one commented
 graph block per sentence for the curator to fill with that sentence's facts. Sentences are
 split by pySBD (rule-based sentence boundaries) within each non-empty line, a line being a
-paragraph as in ``data/article/source.ttl``; on the shipped article this gives exactly the 35
+paragraph as in ``data/article/source.trig``; on the shipped article this gives exactly the 35
 sentences curated by hand.
 
 :func:`coverage` then says, per source, which sentences carry no fact yet, and
@@ -120,22 +120,25 @@ def scaffold(text: str, slug: str, *, title: str | None = None, author: str | No
         "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
         "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .",
         "",
-        f"{article}",
-        "    a akg:Article ;",
-        f"    rdfs:label {_text(name, language)} ;",
-        f"    dcterms:title {_text(name, language)} ;",
-        f"    dcterms:language {_text(language)} ;",
-        *([f"    dcterms:creator akr:{author} ;"] if author else []),
-        f"    akg:sentenceCount {len(found)} .",
+        "# The text itself, in the graph named by the article (docs/MODELLING.md, \"Sources\").",
+        f"{article} {{",
+        f"    {article}",
+        "        a akg:Article ;",
+        f"        rdfs:label {_text(name, language)} ;",
+        f"        dcterms:title {_text(name, language)} ;",
+        f"        dcterms:language {_text(language)} ;",
+        *([f"        dcterms:creator akr:{author} ;"] if author else []),
+        f"        akg:sentenceCount {len(found)} .",
     ]
     for s in found:
         local = f"akr:{s.iri[len(str(AKR)):]}"
-        out += ["", local, "    a akg:Sentence ;",
-                f"    rdfs:label {_text(f'Sentence {s.position} of {name}', 'en')} ;",
-                f"    dcterms:isPartOf {article} ;",
-                f"    akg:paragraph {s.paragraph} ;",
-                f"    akg:position {s.position} ;",
-                f"    akg:quote {_text(s.quote, language)} ."]
+        out += ["", f"    {local}", "        a akg:Sentence ;",
+                f"        rdfs:label {_text(f'Sentence {s.position} of {name}', 'en')} ;",
+                f"        dcterms:isPartOf {article} ;",
+                f"        akg:paragraph {s.paragraph} ;",
+                f"        akg:position {s.position} ;",
+                f"        akg:quote {_text(s.quote, language)} ."]
+    out.append("}")
     for s in found:
         local = f"akr:{s.iri[len(str(AKR)):]}"
         short = s.quote if len(s.quote) <= 90 else s.quote[:89] + "…"
@@ -239,6 +242,21 @@ def report_text(ds: rdflib.Dataset) -> str:
                          f"{c.sentences} sentences carries a fact")
     lines += [c.to_text() for c in conflicts(ds)]
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def report_records(ds: rdflib.Dataset) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """What ``report_text`` says, as records for the JSON and JUnit reports: per source its
+    sentences and those without facts, and each conflict with its values and quotes."""
+    sources: list[dict[str, object]] = [
+        {"source": compact(URIRef(c.article)), "iri": c.article, "sentences": c.sentences,
+         "withoutFacts": [compact(URIRef(s)) for s in c.without_facts]}
+        for c in coverage(ds)]
+    found: list[dict[str, object]] = [
+        {"subject": compact(URIRef(c.subject)), "property": c.property,
+         "values": [{"value": v, "sentence": compact(URIRef(s)), "quote": q}
+                    for v, s, q in c.values]}
+        for c in conflicts(ds)]
+    return sources, found
 
 
 def _union(ds: rdflib.Dataset) -> rdflib.Graph:

@@ -39,6 +39,7 @@ import pyshacl
 from pyshacl.errors import ReportableRuntimeError
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
@@ -133,6 +134,10 @@ class ValidationReport:
     shapes: tuple[str, ...] = ()
     #: result index -> top-level shape name
     roots: dict[int, str] = field(default_factory=dict)
+    #: per source (an article): its sentences and those without facts; conflicts between
+    #: sources (``sources.report_records``): shown by the JSON and JUnit reports, never failing
+    sources: list[dict[str, object]] = field(default_factory=list)
+    conflicts: list[dict[str, object]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         out = {"violations": 0, "warnings": 0, "infos": 0}
@@ -156,8 +161,10 @@ class ValidationReport:
         return str(self.graph.serialize(format="turtle"))
 
     def to_json(self) -> str:
-        doc = {"conforms": self.conforms, "summary": self.counts(),
-               "results": [r.to_dict() for r in self.results]}
+        doc: dict[str, object] = {"conforms": self.conforms, "summary": self.counts(),
+                                  "results": [r.to_dict() for r in self.results]}
+        if self.sources or self.conflicts:
+            doc["sources"], doc["conflicts"] = self.sources, self.conflicts
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
     def to_junit(self) -> str:
@@ -194,9 +201,35 @@ class ValidationReport:
             if advice:
                 out = ET.SubElement(case, "system-out")
                 out.text = "\n".join(r.to_text() for r in advice)
+        if self.sources or self.conflicts:
+            self._junit_sources(suites)
         ET.indent(suites)
         return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(
             suites, encoding="unicode") + "\n"
+
+    def _junit_sources(self, suites: ET.Element) -> None:
+        """A suite with a case per source and per conflict; what they report is advice (in
+        ``system-out``), as the text report's lines on standard error are: it fails nothing."""
+        cases = len(self.sources) + len(self.conflicts)
+        suite = ET.SubElement(suites, "testsuite", name="sources", tests=str(cases),
+                              failures="0", errors="0", skipped="0")
+        for src in self.sources:
+            case = ET.SubElement(suite, "testcase", classname="sources",
+                                 name=f"source {src['source']}")
+            empty = src["withoutFacts"]
+            assert isinstance(empty, list)
+            if empty:
+                out = ET.SubElement(case, "system-out")
+                out.text = (f"{len(empty)} of {src['sentences']} sentences carry no fact: "
+                            + ", ".join(str(e) for e in empty))
+        for c in self.conflicts:
+            case = ET.SubElement(suite, "testcase", classname="sources",
+                                 name=f"conflict {c['subject']} {c['property']}")
+            values = c["values"]
+            assert isinstance(values, list)
+            out = ET.SubElement(case, "system-out")
+            out.text = "\n".join(f"{v['value']} ({v['sentence']}: \u201c{v['quote']}\u201d)"
+                                 for v in values)
 
     def render(self, fmt: str) -> str:
         """Render as ``text``, ``turtle``, ``json`` or ``junit``."""
@@ -326,8 +359,12 @@ def validate_files(
     progress: Callable[[str], None] | None = None,
     reasoner: str = "fast",
     shacl: str = "fast",
+    require_sources: bool = False,
 ) -> ValidationReport:
     """Validate files against shapes files; each result names the file(s) its focus node is in.
+
+    ``require_sources`` adds the check that every triple has a source (:mod:`.provenance`: a
+    sentence, an article or a graph naming its reference), as the build makes of our data.
 
     Parse errors raise ``KGError(BAD_INPUT)`` with ``file:line:col``. ``fmt`` overrides the
     format of the data files (needed for ``-``, standard input). ``reasoner`` (``fast`` or
@@ -340,23 +377,54 @@ def validate_files(
     say = progress or (lambda _msg: None)
     origins, shape_origins = Origins(), Origins()
     say("loading data, ontology and shapes")
-    data = _load_noting(paths, origins, fmt)
+    sourcing = _Sourcing() if require_sources else None
+    data = _load_noting(paths, origins, fmt, sourcing)
     ontology = _load_noting(ontology_paths, origins, None)
     shapes = _load_noting(shapes_paths, shape_origins, None)
     say(f"validating {len(data)} triples" + (f" with {inference} inference"
                                               if inference != "none" else ""))
     with engines.use(reasoner, shacl):
-        return validate(data, shapes, ontology=ontology, inference=inference,
-                        origins=origins.resolve(), shape_origins=shape_origins.resolve())
+        report = validate(data, shapes, ontology=ontology, inference=inference,
+                          origins=origins.resolve(), shape_origins=shape_origins.resolve())
+    if sourcing is None:
+        return report
+    from . import provenance
+
+    return with_results(report, provenance.results(provenance.unsourced(
+        sourcing.defaults, sourcing.graphs, sourcing.files, data)))
 
 
-def _load_noting(paths: Iterable[Path | str], origins: Origins, fmt: Format | None) -> Graph:
+def _load_noting(paths: Iterable[Path | str], origins: Origins, fmt: Format | None,
+                 sourcing: _Sourcing | None = None) -> Graph:
     merged_graph = Graph(bind_namespaces="none")
     for path in paths:
-        graph = union_graph(load_files([path], fmt=fmt))
-        origins.note(graph, "<stdin>" if str(path) == "-" else str(path))
+        name = "<stdin>" if str(path) == "-" else str(path)
+        ds = load_files([path], fmt=fmt)
+        graph = union_graph(ds)
+        origins.note(graph, name)
         merged_graph += graph
+        if sourcing is not None:
+            sourcing.note(ds, name)
     return merged_graph
+
+
+@dataclass
+class _Sourcing:
+    """Where each loaded triple sits (a file's default graph, or which named graph), for the
+    source check of :mod:`.provenance`."""
+
+    defaults: list[tuple[str, tuple[Node, Node, Node]]] = field(default_factory=list)
+    graphs: dict[Node, list[tuple[Node, Node, Node]]] = field(default_factory=dict)
+    files: dict[Node, str] = field(default_factory=dict)
+
+    def note(self, ds: Any, name: str) -> None:
+        for s, p, o, g in ds.quads((None, None, None, None)):
+            g = getattr(g, "identifier", g)
+            if g is None or g == DATASET_DEFAULT_GRAPH_ID:
+                self.defaults.append((name, (s, p, o)))
+            else:
+                self.graphs.setdefault(g, []).append((s, p, o))
+                self.files.setdefault(g, name)
 
 
 #: digests of shapes graphs already found well formed in this process (see check_shapes)
@@ -516,6 +584,37 @@ def _report_graph(conforms: bool, pairs: Sequence[tuple[ValidationResult, Node]]
         if path is not None:
             g.add((node, SH.resultPath, _copy_path(raw, path, g, f"r{i:05d}p")))
     return g
+
+
+def with_results(report: ValidationReport, extra: Sequence[ValidationResult]) -> ValidationReport:
+    """``report`` with results found outside SHACL (the source check of :mod:`.provenance`),
+    in its order, its verdict and its report graph, so every format shows them alike."""
+    if not extra:
+        return report
+    pairs = [(r, report.roots.get(i, r.shape)) for i, r in enumerate(report.results)]
+    pairs += [(r, r.shape) for r in extra]
+    pairs.sort(key=lambda rr: rr[0].sort_key())
+    results = [r for r, _ in pairs]
+    conforms = report.conforms and not any(r.fails for r in extra)
+    graph = Graph(bind_namespaces="none")
+    graph += report.graph
+    node = graph.value(predicate=RDF.type, object=SH.ValidationReport) or BNode("report")
+    graph.add((node, RDF.type, SH.ValidationReport))
+    graph.set((node, SH.conforms, Literal(conforms)))
+    for i, r in enumerate(extra):
+        result = BNode(f"x{i:05d}")
+        graph.add((node, SH.result, result))
+        for p, o in ((RDF.type, SH.ValidationResult), (SH.focusNode, r.focus_node),
+                     (SH.resultSeverity, r.severity), (SH.sourceConstraintComponent, r.component),
+                     (SH.sourceShape, r.source_shape), (SH.resultMessage, Literal(r.message)),
+                     (SH.value, r.value)):
+            if o is not None:
+                graph.add((result, p, o))
+    for prefix, ns in report.graph.namespaces():
+        graph.bind(prefix, ns)
+    shapes = tuple(sorted({*report.shapes, *(r.shape for r in extra)}))
+    return ValidationReport(conforms, results, graph, shapes=shapes,
+                            roots={i: root for i, (_, root) in enumerate(pairs)})
 
 
 def _copy_path(src: Graph, node: Node, dst: Graph, prefix: str) -> Node:

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS
 from rdflib.term import Node
 
 from ..errors import ErrorKind, KGError
@@ -94,6 +95,8 @@ def describe(store: Store, graphs: Sequence[str]) -> dict[str, Source]:
     """Each graph as a source: a sentence's quote, a merged source's catalogue entry."""
     quotes: dict[str, list[Node]] = {g: [] for g in graphs}
     catalogue: dict[str, list[tuple[Node, Node]]] = {g: [] for g in graphs}
+    about: dict[str, list[tuple[Node, Node]]] = {g: [] for g in graphs}
+    described = " ".join(f"<{p}>" for p in (RDF.type, PROV.wasDerivedFrom, RDFS.label))
     for i in range(0, len(graphs), BATCH):
         values = " ".join(f"<{g}>" for g in graphs[i:i + BATCH])
         for r in _rows(store, f"SELECT ?g ?q WHERE {{ VALUES ?g {{ {values} }} "
@@ -102,7 +105,10 @@ def describe(store: Store, graphs: Sequence[str]) -> dict[str, Source]:
         for r in _rows(store, f"SELECT ?g ?p ?o WHERE {{ VALUES ?g {{ {values} }} "
                               f"GRAPH <{CATALOGUE}> {{ ?g ?p ?o }} }}"):
             catalogue[str(r["g"])].append((r["p"], r["o"]))
-    return {g: source_of(g, quotes[g], catalogue[g]) for g in graphs}
+        for r in _rows(store, f"SELECT ?g ?p ?o WHERE {{ VALUES ?g {{ {values} }} "
+                              f"VALUES ?p {{ {described} }} GRAPH <{ASSERTED}> {{ ?g ?p ?o }} }}"):
+            about[str(r["g"])].append((r["p"], r["o"]))
+    return {g: source_of(g, quotes[g], catalogue[g], about[g]) for g in graphs}
 
 
 class _Terms:

@@ -12,6 +12,7 @@ from alliance_kg.errors import ErrorKind, KGError
 from alliance_kg.knowledge.generate import generate
 from alliance_kg.knowledge.load import load_files, repo_sources, union_graph
 from alliance_kg.knowledge.reason import infer
+from alliance_kg.namespaces import AKG, AKR
 
 pytest.importorskip("reasonable", reason="the fast path needs the `reasonable` package")
 
@@ -118,3 +119,22 @@ def test_infer_owlrl_fast_is_fastreason_inferred_and_owlrl(ontology: rdflib.Grap
     generic = {t for t in work if t not in data and t not in ontology
                and noise_reason(t, bnodes) is None}
     assert fast == generic
+
+
+def test_a_two_step_sub_property_chain_is_entailed_without_the_direct_link(
+        ontology: rdflib.Graph) -> None:
+    """A helper reported that the fast engine missed buyer ⊑ agreementParty ⊑ party and gave
+    akg:buyer a direct rdfs:subPropertyOf akg:party; without it both engines still entail the
+    party (and the inverse): the link is redundant, not a workaround of a bug."""
+    akg, akr = rdflib.Namespace(str(AKG)), rdflib.Namespace(str(AKR))
+    schema = rdflib.Graph()
+    for t in ontology:
+        schema.add(t)
+    schema.remove((akg.buyer, rdflib.RDFS.subPropertyOf, akg.party))
+    data = rdflib.Graph()
+    data.add((akr.deal, akg.buyer, akr.japan))
+    for semantics in ("owlrl", "owlrl-fast"):
+        inferred = infer(data, schema, semantics=semantics)
+        assert (akr.deal, akg.agreementParty, akr.japan) in inferred, semantics
+        assert (akr.deal, akg.party, akr.japan) in inferred, semantics
+        assert (akr.japan, akg.isPartyTo, akr.deal) in inferred, semantics

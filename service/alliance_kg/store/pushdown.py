@@ -72,6 +72,10 @@ OPS_PER_REQUEST = 40
 BATCH = 5000
 
 Progress = Callable[[str], None]
+#: put before every update: Virtuoso keeps a whole request's changes for its transaction log
+#: and aborts past TransactionAfterImageLimit ("log after image size went above the limit":
+#: the copy into the inferred graph at 10^6); row-by-row autocommit, still logged, has none
+_PRAGMAS = {"virtuoso": "DEFINE sql:log-enable 3\n"}
 
 
 class NotPushable(Exception):
@@ -141,7 +145,7 @@ class _Engine:
             raise KGError(ErrorKind.FORBIDDEN, "the remote store has no update endpoint "
                                                "configured (ALLIANCE_KG_REMOTE_UPDATE_URL)")
         self.stats.requests += 1
-        text = _text(sparql)
+        text = _PRAGMAS.get(store.dialect.name, "").encode() + _text(sparql)
         if store.dialect.form_encoded:
             store._post(store.update_url, data=[("update", text)])
         else:

@@ -66,10 +66,9 @@ from . import engines
 from .engines import DEFAULT_REASONER, DEFAULT_SHACL
 from .graphread import triple_set, triples_of
 from .load import QuadTuple, load_files, parse_bytes, read_bytes, repo_sources, union_graph
-from .provenance import results as provenance_results
 from .provenance import unsourced as find_unsourced
 from .reason import infer
-from .validate import Origins, validate, with_results
+from .validate import Origins, source_results, validate, with_results
 from .views import VIEW_GRAPHS, views
 
 Progress = Callable[[str], None]
@@ -130,7 +129,7 @@ def build_dataset(root: Path, *, validate_shapes: bool = True,
             graph_files.setdefault(g, name)
         del quads
     # every asserted triple has a source (knowledge/provenance.py); reported with the shapes
-    unsourced = (provenance_results(find_unsourced(defaults, provenance, graph_files, asserted))
+    unsourced = (source_results(find_unsourced(defaults, provenance, graph_files, asserted))
                  if validate_shapes else [])
     del defaults
     say(f"loading {len(sources['shapes'])} shapes file(s)")

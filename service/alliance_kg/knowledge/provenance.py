@@ -19,12 +19,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import PROV, RDF, SH
+from rdflib.namespace import PROV, RDF
 from rdflib.term import Node
 
 from ..namespaces import AKG, AKSH
 from .names import compact
-from .validate import ValidationResult
 
 #: the name the check's findings carry in reports, as a shape's would
 SOURCED_TRIPLE = AKSH["SourcedTriple"]
@@ -70,27 +69,3 @@ def unsourced(defaults: Iterable[tuple[str, Triple]], graphs: Mapping[Node, Sequ
         if not is_source(g, data):
             found += [Unsourced(files.get(g, ""), t, g) for t in triples]
     return found
-
-
-def results(found: Sequence[Unsourced]) -> list[ValidationResult]:
-    """The findings as results of a validation report, each naming its file; past
-    :data:`SHOWN` in one file, one more result says how many were left out."""
-    out: list[ValidationResult] = []
-    per_file: dict[str, int] = {}
-    for u in found:
-        n = per_file[u.file] = per_file.get(u.file, 0) + 1
-        if n <= SHOWN:
-            out.append(_result(u.triple, u.message(), u.file))
-    for name, n in sorted(per_file.items()):
-        if n > SHOWN:
-            last = next(u for u in reversed(found) if u.file == name)
-            out.append(_result(last.triple, f"and {n - SHOWN} more triples of this file have no "
-                                            "source (the first ones are listed)", name))
-    return out
-
-
-def _result(triple: Triple, message: str, file: str) -> ValidationResult:
-    return ValidationResult(focus_node=triple[0], severity=SH.Violation, message=message,
-                            component=SOURCED_TRIPLE, source_shape=SOURCED_TRIPLE,
-                            shape=compact(SOURCED_TRIPLE), path=compact(triple[1]),
-                            value=triple[2], files=(file,) if file else ())

@@ -46,8 +46,10 @@ from rdflib.term import Node
 from ..errors import ErrorKind, KGError
 from ..formats import Format
 from ..namespaces import bind_prefixes
+from . import provenance
 from .load import load_files, union_graph
 from .names import compact
+from .provenance import Triple, Unsourced
 from .reason import infer, merged
 
 INFERENCE_MODES = ("none", "rdfs", "owlrl")
@@ -388,9 +390,7 @@ def validate_files(
                           origins=origins.resolve(), shape_origins=shape_origins.resolve())
     if sourcing is None:
         return report
-    from . import provenance
-
-    return with_results(report, provenance.results(provenance.unsourced(
+    return with_results(report, source_results(provenance.unsourced(
         sourcing.defaults, sourcing.graphs, sourcing.files, data)))
 
 
@@ -615,6 +615,33 @@ def with_results(report: ValidationReport, extra: Sequence[ValidationResult]) ->
     shapes = tuple(sorted({*report.shapes, *(r.shape for r in extra)}))
     return ValidationReport(conforms, results, graph, shapes=shapes,
                             roots={i: root for i, (_, root) in enumerate(pairs)})
+
+
+def source_results(found: Sequence[Unsourced]) -> list[ValidationResult]:
+    """The source check's findings (:mod:`.provenance`) as results of a report, each naming
+    its file; past ``provenance.SHOWN`` in one file, one more result says how many were left
+    out."""
+    out: list[ValidationResult] = []
+    per_file: dict[str, int] = {}
+    for u in found:
+        n = per_file[u.file] = per_file.get(u.file, 0) + 1
+        if n <= provenance.SHOWN:
+            out.append(_source_result(u.triple, u.message(), u.file))
+    for name, n in sorted(per_file.items()):
+        if n > provenance.SHOWN:
+            last = next(u for u in reversed(found) if u.file == name)
+            out.append(_source_result(last.triple, f"and {n - provenance.SHOWN} more triples of "
+                                      "this file have no source (the first ones are listed)",
+                                      name))
+    return out
+
+
+def _source_result(triple: Triple, message: str, file: str) -> ValidationResult:
+    check = provenance.SOURCED_TRIPLE
+    return ValidationResult(focus_node=triple[0], severity=SH.Violation, message=message,
+                            component=check, source_shape=check, shape=compact(check),
+                            path=compact(triple[1]), value=triple[2],
+                            files=(file,) if file else ())
 
 
 def _copy_path(src: Graph, node: Node, dst: Graph, prefix: str) -> Node:

@@ -4,20 +4,20 @@ At 10^7 triples the in-process paths (:mod:`..knowledge.fastreason`, :mod:`..kno
 need the whole dataset in our process. On a remote store the engine can do the heavy part:
 
 **Closure** (:func:`engine_closure`). The ontology (a thousand triples) is read and closed in
-Python exactly as the fast reasoner does (:func:`~..knowledge.fastreason.schema_of`: owlrl on the
-T-box alone), which gives the rule tables our ontology actually has: sub-properties, inverses,
-symmetric and transitive properties, property chains, domains, ranges and superclasses. Each
-becomes one SPARQL ``INSERT { GRAPH <work> {...} } WHERE {...}`` (an axiom table as ``VALUES``),
-run on the server, semi-naively (each round joins only what the last round added) until a
-round adds nothing (a ``COUNT``); then the types (domains, ranges, superclasses), the clash
-checks (disjoint classes, ``owl:Nothing``, irreflexive and asymmetric properties) and one
-``INSERT ... WHERE`` that copies ``work - asserted - ontology`` into the inferred graph minus
-:data:`~..knowledge.reason.NOISE`, written as ``FILTER`` s. The schema's own entailments (a few
-hundred triples) are added from Python. The result is the in-process inferred graph, triple for
-triple (``tests/store/test_pushdown.py``). Where the fast reasoner would leave its compiled rules
-(schema statements in the data, a functional property with two values, a vocabulary type
-derived for data, an ontology construct outside the rules) this raises :class:`NotPushable` and
-the caller reasons in process.
+Python exactly as the fast reasoner does (:func:`~..knowledge.fastreason.schema_of`: owlrl on
+the T-box alone), which gives the rule tables our ontology actually has: sub-properties,
+inverses, symmetric and transitive properties, property chains, domains, ranges and
+superclasses. Each axiom becomes one SPARQL ``INSERT { GRAPH <work> {...} } WHERE {...}`` over
+its own predicate or class (engines answer those from an index), run on the server, semi-naively
+(each round joins only what the last round added) until a round adds nothing (a ``COUNT``); then
+the types (domains, ranges, superclasses), the clash checks (disjoint classes, ``owl:Nothing``,
+irreflexive and asymmetric properties) and one ``INSERT ... WHERE`` that copies ``work -
+asserted - ontology`` into the inferred graph minus :data:`~..knowledge.reason.NOISE`, written
+as ``FILTER`` s. The schema's own entailments (a few hundred triples) are added from Python. The
+result is the in-process inferred graph, triple for triple (``tests/store/test_pushdown.py``).
+Where the fast reasoner would leave its compiled rules (schema statements in the data, a
+functional property with two values, a vocabulary type derived for data, an ontology construct
+outside the rules) this raises :class:`NotPushable` and the caller reasons in process.
 
 **Validation** (:func:`engine_validate`). Each top-level shape's focus nodes are selected on the
 server (its targets as SPARQL over asserted + inferred + ontology); then, in batches, only the

@@ -123,7 +123,8 @@ def test_results_formats_are_refused(tmp_path: Path) -> None:
 
 
 def test_turtle_goes_to_the_default_graph_and_trig_keeps_its_graphs(tmp_path: Path) -> None:
-    turtle = write(tmp_path / "loose.ttl", PREFIXES + 'akr:Korea akg:name "Korea" ; a akg:State .\n')
+    turtle = write(tmp_path / "loose.ttl",
+                   PREFIXES + 'akr:Korea akg:name "Korea" ; a akg:State .\n')
     ds = load_files([turtle, *sorted((FIXTURE_REPO / "data" / "article").iterdir())])
     sizes = {g.identifier: len(g) for g in ds.graphs() if len(g)}
     assert sizes[URIRef(AKR + "sentence-1")] == 1

@@ -12,6 +12,7 @@ the asserted graph's own name all mean it.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import Any
@@ -244,13 +245,7 @@ class Delta:
         native = None if fresh else self._native()
         ox_g = ox.NamedNode(g)
         # terms repeat (predicates, classes, a subject per few triples): converted once each
-        converted: dict[object, Node] = {}
-
-        def term(x: object) -> Node:
-            found = converted.get(x)
-            if found is None:
-                found = converted[x] = to_rdflib(x)
-            return found
+        term = functools.cache(to_rdflib)
         for q in quads:
             t = (term(q.subject), term(q.predicate), term(q.object))
             parsed[t] = q.triple
@@ -329,14 +324,7 @@ class Delta:
     def _converter(self) -> Callable[[Node], OxTerm]:
         """rdflib -> pyoxigraph terms, each converted once (a bulk delta's inferred triples
         repeat their classes, predicates and subjects)."""
-        converted: dict[Node, OxTerm] = {}
-
-        def term(x: Node) -> OxTerm:
-            found = converted.get(x)
-            if found is None:
-                found = converted[x] = to_oxigraph(x)
-            return found
-        return term
+        return functools.cache(to_oxigraph)
 
     def graph(self, graph: GraphName) -> rdflib.Graph:
         """A read-only rdflib view of one graph as it is now (store + changes)."""

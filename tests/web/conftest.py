@@ -28,8 +28,10 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 import requests
+from flask.testing import FlaskClient
 
 from alliance_kg.formats import BY_KEY
+from alliance_kg.store.base import Store
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "store"))
@@ -149,6 +151,22 @@ def built_dataset() -> Path | None:
     if not {ox.NamedNode(ASSERTED), ox.NamedNode(ONTOLOGY)} <= graphs:
         return None
     return path
+
+
+def in_process_writable(kind: str, token: str) -> tuple[Store, FlaskClient]:
+    """A store of ``kind`` (oxigraph or memory) holding the built dataset, and a test client of
+    an app that accepts writes with ``token``: for write tests that need no real server."""
+    from alliance_kg.config import Settings
+    from alliance_kg.store.memory import MemoryStore
+    from alliance_kg.store.oxigraph import OxigraphStore
+    from alliance_kg.web import create_app
+
+    path = built_dataset()
+    if path is None:
+        pytest.skip("the dataset cannot be built here")
+    store: Store = OxigraphStore() if kind == "oxigraph" else MemoryStore()
+    store.load(path.read_bytes(), BY_KEY["trig"])
+    return store, create_app(Settings(allow_update=True, token=token), store).test_client()
 
 
 @pytest.fixture(scope="session")

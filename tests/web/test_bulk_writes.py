@@ -13,7 +13,6 @@ import rdflib
 from flask.testing import FlaskClient
 from rdflib.namespace import RDF, RDFS
 
-from alliance_kg.config import Settings
 from alliance_kg.formats import BY_KEY
 from alliance_kg.knowledge import fastshacl
 from alliance_kg.knowledge.generate import BASE, generate
@@ -24,9 +23,9 @@ from alliance_kg.store.base import Store
 from alliance_kg.store.memory import MemoryStore
 from alliance_kg.store.oxigraph import OxigraphStore
 from alliance_kg.terms import to_rdflib
-from alliance_kg.web import create_app, writes
+from alliance_kg.web import writes
 
-from .conftest import built_dataset
+from .conftest import in_process_writable
 
 TOKEN = "bulk-writes-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -34,13 +33,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 @pytest.fixture(params=["oxigraph", "memory"])
 def writable(request: pytest.FixtureRequest) -> tuple[Store, FlaskClient]:
-    path = built_dataset()
-    if path is None:
-        pytest.skip("the dataset cannot be built here")
-    store: Store = OxigraphStore() if request.param == "oxigraph" else MemoryStore()
-    store.load(path.read_bytes(), BY_KEY["trig"])
-    app = create_app(Settings(allow_update=True, token=TOKEN), store)
-    return store, app.test_client()
+    return in_process_writable(request.param, TOKEN)
 
 
 def _graph(store: Store, name: str) -> rdflib.Graph:

@@ -8,16 +8,11 @@ import pytest
 import rdflib
 from flask.testing import FlaskClient
 
-from alliance_kg.config import Settings
-from alliance_kg.formats import BY_KEY
 from alliance_kg.knowledge.views import DIRECT_TYPES, direct_types
 from alliance_kg.namespaces import AKG, ASSERTED, INFERRED, ONTOLOGY
 from alliance_kg.store.base import Store
-from alliance_kg.store.memory import MemoryStore
-from alliance_kg.store.oxigraph import OxigraphStore
-from alliance_kg.web import create_app
 
-from .conftest import built_dataset
+from .conftest import in_process_writable
 
 TOKEN = "direct-types-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -31,13 +26,7 @@ NEW = "https://w3id.org/alliance-kg/resource/direct-type-test"
 
 @pytest.fixture(params=["oxigraph", "memory"])
 def writable(request: pytest.FixtureRequest) -> tuple[Store, FlaskClient]:
-    path = built_dataset()
-    if path is None:
-        pytest.skip("the dataset cannot be built here")
-    store: Store = OxigraphStore() if request.param == "oxigraph" else MemoryStore()
-    store.load(path.read_bytes(), BY_KEY["trig"])
-    app = create_app(Settings(allow_update=True, token=TOKEN), store)
-    return store, app.test_client()
+    return in_process_writable(request.param, TOKEN)
 
 
 def _update(client: FlaskClient, text: str) -> None:

@@ -222,11 +222,12 @@ def validate(files: tuple[str, ...], shapes: tuple[Path, ...], ontology: tuple[P
         fail(err)
     lines: list[str] = []
     if "-" not in files:  # standard input cannot be read twice
-        from .knowledge.sources import report_records, report_text
+        from .knowledge.sources import check, report_records, report_text
 
         loaded = load_files(data_paths)
-        report.sources, report.conflicts = report_records(loaded)
-        lines = report_text(loaded).splitlines()
+        found = check(loaded)
+        report.sources, report.conflicts = report_records(loaded, found)
+        lines = report_text(loaded, found).splitlines()
     _write(report.render(report_format).encode("utf-8"), output)
     if output is not None or report_format != "text":
         click.echo(f"alliance-kg: {report.summary()}", err=True)

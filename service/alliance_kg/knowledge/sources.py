@@ -21,6 +21,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import rdflib
 from rdflib import Literal, URIRef
@@ -188,34 +189,44 @@ class SourceConflict:
         return "\n".join(lines)
 
 
-def coverage(ds: rdflib.Dataset) -> list[SourceCoverage]:
-    """Per article in ``ds``, its sentences and those whose graph carries no fact yet."""
-    union = _union(ds)
+def coverage(ds: rdflib.Dataset, union: rdflib.Graph | None = None) -> list[SourceCoverage]:
+    """Per article in ``ds``, its sentences and those whose graph carries no fact yet.
+    ``union``: all of ``ds``'s triples in one graph, when the caller has it already."""
+    union = _union(ds) if union is None else union
+    # one pass over the quads: a per-sentence graph lookup scans every context's triples
+    with_facts = {_name(g) for subj, _, _, g in ds.quads((None, None, None, None))
+                  if subj != _name(g)}
     out = []
     for article in sorted({a for a in union.subjects(RDF.type, AKG.Article)}, key=str):
         mine = sorted((s for s in union.subjects(DCTERMS.isPartOf, article)
                        if (s, RDF.type, AKG.Sentence) in union),
                       key=lambda s: _position(union, s))
-        empty = [str(s) for s in mine
-                 if not any(subj != s for subj, _, _ in ds.graph(s))]  # type: ignore[arg-type]
+        empty = [str(s) for s in mine if s not in with_facts]
         out.append(SourceCoverage(str(article), len(mine), empty))
     return out
 
 
-def conflicts(ds: rdflib.Dataset) -> list[SourceConflict]:
+def conflicts(ds: rdflib.Dataset, union: rdflib.Graph | None = None) -> list[SourceConflict]:
     """Single-valued statements (:data:`SINGLE_VALUED`) that sentences of different articles
     make about one subject with incompatible values, each value with its sentence's quote."""
-    union = _union(ds)
+    union = _union(ds) if union is None else union
     article_of = {s: a for s, a in union.subject_objects(DCTERMS.isPartOf)
                   if (s, RDF.type, AKG.Sentence) in union}
     found: dict[tuple[Node, URIRef], dict[Node, list[Node]]] = defaultdict(
         lambda: defaultdict(list))
-    for sentence in sorted(article_of, key=str):
-        graph = ds.graph(sentence)  # type: ignore[arg-type]
-        for prop, stated in SINGLE_VALUED.items():
-            for subject, value in graph.subject_objects(prop):
-                shown = graph.value(subject, stated) if stated is not None else None
-                found[(subject, prop)][shown if shown is not None else value].append(sentence)
+    # one pass per property over its quads (not one lookup per sentence graph, which scans
+    # every context: 88 s for 10^5 generated triples)
+    for prop, stated in SINGLE_VALUED.items():
+        shown_in: dict[tuple[Node, Node], Node] = {}
+        if stated is not None:
+            for subject, _, shown, g in sorted(ds.quads((None, stated, None, None)), key=str):
+                if _name(g) in article_of:
+                    shown_in.setdefault((_name(g), subject), shown)
+        for subject, _, value, g in ds.quads((None, prop, None, None)):
+            sentence = _name(g)
+            if sentence in article_of:
+                said = shown_in.get((sentence, subject))
+                found[(subject, prop)][said if said is not None else value].append(sentence)
     out = []
     for (subject, prop), values in sorted(found.items(), key=lambda kv: (str(kv[0][0]),
                                                                           str(kv[0][1]))):
@@ -223,16 +234,25 @@ def conflicts(ds: rdflib.Dataset) -> list[SourceConflict]:
         if len(articles) < 2 or _compatible(list(values)):
             continue
         rows = [(plain(v), str(s), str(union.value(s, AKG.quote)))
-                for v in sorted(values, key=str) for s in values[v]]
+                for v in sorted(values, key=str) for s in sorted(set(values[v]), key=str)]
         out.append(SourceConflict(str(subject), compact(prop), rows))
     return out
 
 
-def report_text(ds: rdflib.Dataset) -> str:
+def check(ds: rdflib.Dataset) -> tuple[list[SourceCoverage], list[SourceConflict]]:
+    """Coverage and conflicts of ``ds`` with one union of its graphs (``validate`` shows both
+    in every report format)."""
+    union = _union(ds)
+    return coverage(ds, union), conflicts(ds, union)
+
+
+def report_text(ds: rdflib.Dataset,
+                found: tuple[list[SourceCoverage], list[SourceConflict]] | None = None) -> str:
     """What ``alliance-kg validate`` adds to its report: sentences without facts per source,
-    then the conflicts between sources."""
+    then the conflicts between sources (``found``: :func:`check`'s answer, if at hand)."""
+    covered, conflicting = check(ds) if found is None else found
     lines = []
-    for c in coverage(ds):
+    for c in covered:
         if c.without_facts:
             names = ", ".join(compact(URIRef(s)) for s in c.without_facts)
             lines.append(f"source {compact(URIRef(c.article))}: {len(c.without_facts)} of "
@@ -240,23 +260,32 @@ def report_text(ds: rdflib.Dataset) -> str:
         else:
             lines.append(f"source {compact(URIRef(c.article))}: every one of its "
                          f"{c.sentences} sentences carries a fact")
-    lines += [c.to_text() for c in conflicts(ds)]
+    lines += [c.to_text() for c in conflicting]
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def report_records(ds: rdflib.Dataset) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+def report_records(ds: rdflib.Dataset,
+                   found: tuple[list[SourceCoverage], list[SourceConflict]] | None = None,
+                   ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     """What ``report_text`` says, as records for the JSON and JUnit reports: per source its
     sentences and those without facts, and each conflict with its values and quotes."""
+    covered, conflicting = check(ds) if found is None else found
     sources: list[dict[str, object]] = [
         {"source": compact(URIRef(c.article)), "iri": c.article, "sentences": c.sentences,
          "withoutFacts": [compact(URIRef(s)) for s in c.without_facts]}
-        for c in coverage(ds)]
-    found: list[dict[str, object]] = [
+        for c in covered]
+    records: list[dict[str, object]] = [
         {"subject": compact(URIRef(c.subject)), "property": c.property,
          "values": [{"value": v, "sentence": compact(URIRef(s)), "quote": q}
                     for v, s, q in c.values]}
-        for c in conflicts(ds)]
-    return sources, found
+        for c in conflicting]
+    return sources, records
+
+
+def _name(g: Any) -> Node:
+    """A quad's graph as its name (rdflib yields the graph object or its identifier)."""
+    name: Node = getattr(g, "identifier", g)
+    return name
 
 
 def _union(ds: rdflib.Dataset) -> rdflib.Graph:

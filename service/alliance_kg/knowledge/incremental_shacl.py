@@ -56,7 +56,7 @@ node expressions, custom target types and recursive shapes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NoReturn, cast
@@ -268,6 +268,30 @@ def _data_graph(view: _View) -> Any:
     return _DataGraph(view.store, impl=view)
 
 
+def walk(e: Expr, nodes: set[Node], step: Callable[[set[Node], Atom], set[Node]]) -> set[Node]:
+    """The nodes a path expression reaches from ``nodes``, one ``step`` per atom: the one
+    evaluation of SHACL paths, whoever reads the triples (rdflib here, an engine in pushdown)."""
+    if isinstance(e, Atom):
+        return step(nodes, e)
+    if isinstance(e, Seq):
+        for part in e.parts:
+            if not nodes:
+                break
+            nodes = walk(part, nodes, step)
+        return nodes
+    if isinstance(e, Alt):
+        return set().union(*(walk(p, nodes, step) for p in e.parts))
+    if e.once:
+        return nodes | walk(e.inner, nodes, step)
+    seen = set(nodes) if e.least == 0 else set()
+    frontier = walk(e.inner, nodes, step)
+    while frontier - seen:
+        frontier -= seen
+        seen |= frontier
+        frontier = walk(e.inner, frontier, step)
+    return seen
+
+
 class _Reach:
     """Walks over the new data plus the removed triples (every path of the old or new data)."""
 
@@ -291,25 +315,7 @@ class _Reach:
         return found
 
     def eval(self, e: Expr, nodes: set[Node]) -> set[Node]:
-        if isinstance(e, Atom):
-            return self.step(nodes, e)
-        if isinstance(e, Seq):
-            for part in e.parts:
-                if not nodes:
-                    break
-                nodes = self.eval(part, nodes)
-            return nodes
-        if isinstance(e, Alt):
-            return set().union(*(self.eval(p, nodes) for p in e.parts))
-        if e.once:
-            return nodes | self.eval(e.inner, nodes)
-        seen = set(nodes) if e.least == 0 else set()
-        frontier = self.eval(e.inner, nodes)
-        while frontier - seen:
-            frontier -= seen
-            seen |= frontier
-            frontier = self.eval(e.inner, frontier)
-        return seen
+        return walk(e, nodes, self.step)
 
 
 # -- dependency analysis of the shapes ----------------------------------------------------------

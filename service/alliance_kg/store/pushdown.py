@@ -633,27 +633,9 @@ class _Fetch:
         return out
 
     def eval(self, e: Any, nodes: set[Node]) -> set[Node]:
-        from ..knowledge.incremental_shacl import Alt, Atom, Seq
+        from ..knowledge.incremental_shacl import walk
 
-        if isinstance(e, Atom):
-            return self.step(nodes, e.pred, e.inverse)
-        if isinstance(e, Seq):
-            for part in e.parts:
-                if not nodes:
-                    break
-                nodes = self.eval(part, nodes)
-            return nodes
-        if isinstance(e, Alt):
-            return set().union(*(self.eval(p, nodes) for p in e.parts))
-        if e.once:
-            return nodes | self.eval(e.inner, nodes)
-        seen = set(nodes) if e.least == 0 else set()
-        frontier = self.eval(e.inner, nodes)
-        while frontier - seen:
-            frontier -= seen
-            seen |= frontier
-            frontier = self.eval(e.inner, frontier)
-        return seen
+        return walk(e, nodes, lambda ns, atom: self.step(ns, atom.pred, atom.inverse))
 
 
 # -- the whole rebuild, either way --------------------------------------------------------------
